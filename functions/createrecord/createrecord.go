@@ -1,0 +1,49 @@
+// Package createrecord is the "create a record" endpoint. It is
+// idempotent: a record already made for the call, chat or session sent is
+// returned instead of a second one.
+package createrecord
+
+import (
+	"context"
+	"net/http"
+
+	"example.com/crm/shared/ccai"
+	"example.com/crm/shared/crm"
+)
+
+// Handler creates records.
+type Handler struct {
+	Store crm.RecordStore
+}
+
+// New returns the endpoint's HTTP handler.
+func New(o ccai.Options, store crm.RecordStore) http.Handler {
+	o.Methods = []string{http.MethodPost, http.MethodPut, http.MethodPatch}
+	return ccai.Serve("CreateRecord", o, Handler{Store: store}.Serve)
+}
+
+// Serve answers 201 and the new record, or 200 and the existing one.
+func (h Handler) Serve(ctx context.Context, req *ccai.Request) (ccai.Response, error) {
+	accountID := req.Params.Get(ccai.AccountIDFields...)
+	if accountID == "" {
+		accountID = req.PathID("accounts", "account", "contacts", "contact")
+	}
+	if accountID == "" {
+		return ccai.Response{}, crm.Errorf(crm.Invalid, "a record needs the account_id of its account")
+	}
+	p, err := ccai.RecordPatchFromParams(&req.Params)
+	if err != nil {
+		return ccai.Response{}, err
+	}
+	r := crm.Record{AccountID: accountID, Status: crm.StatusOpen}
+	r.Apply(p)
+	rec, created, err := h.Store.CreateRecord(ctx, r)
+	if err != nil {
+		return ccai.Response{}, err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	return ccai.Response{Status: status, Body: ccai.Record(rec)}, nil
+}

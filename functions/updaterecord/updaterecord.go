@@ -1,0 +1,53 @@
+// Package updaterecord is the "update a record" endpoint: PUT, PATCH or
+// POST to .../records/{RECORD_ID}. Setting values is idempotent; empty
+// values change nothing.
+package updaterecord
+
+import (
+	"context"
+	"net/http"
+
+	"example.com/crm/shared/ccai"
+	"example.com/crm/shared/crm"
+)
+
+// Handler updates records.
+type Handler struct {
+	Store crm.RecordStore
+}
+
+// New returns the endpoint's HTTP handler.
+func New(o ccai.Options, store crm.RecordStore) http.Handler {
+	o.Methods = []string{http.MethodPut, http.MethodPatch, http.MethodPost}
+	return ccai.Serve("UpdateRecord", o, Handler{Store: store}.Serve)
+}
+
+// Serve answers the updated record.
+func (h Handler) Serve(ctx context.Context, req *ccai.Request) (ccai.Response, error) {
+	id := RecordID(req)
+	if id == "" {
+		return ccai.Response{}, crm.Errorf(crm.Invalid, "no record id: put it in the URL (.../records/{RECORD_ID}) or in an id parameter")
+	}
+	p, err := ccai.RecordPatchFromParams(&req.Params)
+	if err != nil {
+		return ccai.Response{}, err
+	}
+	r, err := h.Store.UpdateRecord(ctx, id, p)
+	if err != nil {
+		return ccai.Response{}, err
+	}
+	return ccai.Response{Body: ccai.Record(r)}, nil
+}
+
+// RecordID is the record a request is about: the segment after
+// "records" (or "tickets", "cases") in the URL, else the id parameter,
+// else the last path segment.
+func RecordID(req *ccai.Request) string {
+	if id := req.PathID("records", "record", "tickets", "ticket", "cases", "case"); id != "" {
+		return id
+	}
+	if id := req.Params.Get(append([]string{"id"}, ccai.RecordIDFields...)...); id != "" {
+		return id
+	}
+	return req.LastPathSegment()
+}

@@ -1,0 +1,216 @@
+package ccai
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"example.com/crm/shared/auth"
+	"example.com/crm/shared/crm"
+)
+
+// statusOf maps error codes to HTTP statuses. CCAI Platform retries a 400
+// for up to a week and nothing else, so 400 means "a retry may help".
+var statusOf = map[crm.Code]int{
+	crm.Unavailable:          http.StatusBadRequest,
+	crm.Invalid:              http.StatusUnprocessableEntity,
+	crm.NotFound:             http.StatusNotFound,
+	crm.Unauthorized:         http.StatusUnauthorized,
+	crm.TooLarge:             http.StatusRequestEntityTooLarge,
+	crm.UnsupportedMediaType: http.StatusUnsupportedMediaType,
+	crm.MethodNotAllowed:     http.StatusMethodNotAllowed,
+} // anything else: 500
+
+// StatusOf returns the HTTP status for err.
+func StatusOf(err error) int {
+	if s, ok := statusOf[crm.ErrorCode(err)]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// Request is one decoded Generic API call.
+type Request struct {
+	HTTP   *http.Request
+	Params Params
+	// Path holds the non-empty segments of the URL path, unescaped.
+	Path []string
+}
+
+// PathID returns the segment that follows the first segment named one of
+// names (case-insensitively), such as the id in ".../records/{id}". A
+// variable the platform left unsubstituted ("{RECORD_ID}") counts as
+// missing.
+func (r *Request) PathID(names ...string) string {
+	for i := 0; i+1 < len(r.Path); i++ {
+		for _, n := range names {
+			if strings.EqualFold(r.Path[i], n) {
+				return idValue(r.Path[i+1])
+			}
+		}
+	}
+	return ""
+}
+
+// LastPathSegment returns the last segment of the path ("" for "/").
+func (r *Request) LastPathSegment() string {
+	if len(r.Path) == 0 {
+		return ""
+	}
+	return idValue(r.Path[len(r.Path)-1])
+}
+
+func idValue(s string) string {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") {
+		return ""
+	}
+	return s
+}
+
+// Response is an endpoint's answer: a status and a JSON body.
+type Response struct {
+	Status int
+	Body   any
+}
+
+// Endpoint handles one decoded request.
+type Endpoint func(ctx context.Context, req *Request) (Response, error)
+
+// Options configure Serve.
+type Options struct {
+	// Methods accepted; others get 405.
+	Methods []string
+	// Auth checks every request.
+	Auth *auth.Checker
+	// Timeout bounds the endpoint's work; keep it below CCAI Platform's API
+	// request timeout.
+	Timeout time.Duration
+	// MaxBody is the body size limit (DefaultMaxBody when 0).
+	MaxBody int64
+	// Log receives one line per request.
+	Log *slog.Logger
+}
+
+// Serve returns the HTTP handler of endpoint name: it checks the method
+// and the credentials, decodes the parameters, runs ep under a deadline,
+// and writes its answer or its error as JSON. A panic answers 500, is
+// logged, and never takes the instance down.
+func Serve(name string, o Options, ep Endpoint) http.Handler {
+	if o.MaxBody == 0 {
+		o.MaxBody = DefaultMaxBody
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		status := http.StatusInternalServerError
+		defer func() {
+			if p := recover(); p != nil {
+				o.Log.ErrorContext(r.Context(), "panic", "endpoint", name, "panic", p)
+				writeError(w, crm.Errorf(crm.Internal, "internal error"))
+			}
+			o.Log.InfoContext(r.Context(), "request", "endpoint", name, "method", r.Method,
+				"status", status, "ms", float64(time.Since(start).Microseconds())/1000)
+		}()
+		status = serve(w, r, name, o, ep)
+	})
+}
+
+func serve(w http.ResponseWriter, r *http.Request, name string, o Options, ep Endpoint) int {
+	if !slices.Contains(o.Methods, r.Method) {
+		w.Header().Set("Allow", strings.Join(o.Methods, ", "))
+		return writeError(w, crm.Errorf(crm.MethodNotAllowed, "method %s is not allowed here; use %s", r.Method, strings.Join(o.Methods, " or ")))
+	}
+	if o.Auth != nil {
+		if err := o.Auth.Check(r); err != nil {
+			o.Log.WarnContext(r.Context(), "authentication failed", "endpoint", name, "client", ClientAddr(r))
+			if c := o.Auth.Challenge(); c != "" {
+				w.Header().Set("WWW-Authenticate", c)
+			}
+			return writeError(w, err)
+		}
+	}
+	params, err := DecodeParams(r, o.MaxBody)
+	if err != nil {
+		return writeError(w, err)
+	}
+	ctx := r.Context()
+	if o.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.Timeout)
+		defer cancel()
+	}
+	req := &Request{HTTP: r, Params: params, Path: pathSegments(r.URL)}
+	resp, err := ep(ctx, req)
+	if err != nil {
+		if StatusOf(err) >= 500 || crm.ErrorCode(err) == crm.Unavailable {
+			o.Log.ErrorContext(ctx, "endpoint failed", "endpoint", name, "error", err.Error())
+		}
+		return writeError(w, err)
+	}
+	if resp.Status == 0 {
+		resp.Status = http.StatusOK
+	}
+	WriteJSON(w, resp.Status, resp.Body)
+	return resp.Status
+}
+
+func pathSegments(u *url.URL) []string {
+	var out []string
+	for _, s := range strings.Split(u.EscapedPath(), "/") {
+		if s == "" {
+			continue
+		}
+		if v, err := url.PathUnescape(s); err == nil {
+			s = v
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// ClientAddr is the caller's address: the first X-Forwarded-For hop (set
+// by Google's front end) or the connection's address.
+func ClientAddr(r *http.Request) string {
+	if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+		return strings.TrimSpace(strings.Split(xff, ",")[0])
+	}
+	return r.RemoteAddr
+}
+
+// WriteJSON writes v as the JSON body with status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+// ErrorBody is the JSON body of every error response.
+type ErrorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+func writeError(w http.ResponseWriter, err error) int {
+	var body ErrorBody
+	body.Error.Code = string(crm.ErrorCode(err))
+	body.Error.Message = crm.ErrorMessage(err)
+	status := StatusOf(err)
+	WriteJSON(w, status, body)
+	return status
+}
+
+// WriteError writes err as a JSON error response and returns its status.
+func WriteError(w http.ResponseWriter, err error) int { return writeError(w, err) }

@@ -1,0 +1,82 @@
+// Package config reads a function's configuration from its environment,
+// once per instance.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"example.com/crm/shared/auth"
+)
+
+// Config is what every function needs.
+type Config struct {
+	// Project and Database locate Firestore. With FIRESTORE_EMULATOR_HOST
+	// set, the SDK talks to the emulator.
+	Project  string
+	Database string
+	Auth     auth.Config
+	// PhoneRegion is the region of phone numbers written without a
+	// country code (ISO 3166, "US" by default).
+	PhoneRegion string
+	// RequestTimeout bounds each request's work; it stays below CCAI
+	// Platform's API request timeout (1 to 10 s).
+	RequestTimeout time.Duration
+}
+
+// Load reads the configuration through lookup (os.LookupEnv, or a map in
+// tests) and reports every problem at once.
+//
+//	GOOGLE_CLOUD_PROJECT   Firestore project (required)
+//	FIRESTORE_DATABASE     database id, "(default)" by default
+//	CRM_AUTH_METHOD        "basic" or "custom_header" (required)
+//	CRM_BASIC_USERNAME, CRM_BASIC_PASSWORD
+//	CRM_API_KEY_HEADER     header of the API key, "X-Api-Key" by default
+//	CRM_API_KEYS           comma-separated keys, any of which is accepted
+//	CRM_PHONE_REGION       "US" by default
+//	CRM_REQUEST_TIMEOUT    Go duration, "4s" by default, at most 10s
+func Load(lookup func(string) (string, bool)) (Config, error) {
+	get := func(k, def string) string {
+		if v, ok := lookup(k); ok && strings.TrimSpace(v) != "" {
+			return strings.TrimSpace(v)
+		}
+		return def
+	}
+	var errs []error
+	c := Config{
+		Project:     get("GOOGLE_CLOUD_PROJECT", get("GCP_PROJECT", "")),
+		Database:    get("FIRESTORE_DATABASE", "(default)"),
+		PhoneRegion: strings.ToUpper(get("CRM_PHONE_REGION", "US")),
+		Auth: auth.Config{
+			Method:        get("CRM_AUTH_METHOD", ""),
+			BasicUsername: get("CRM_BASIC_USERNAME", ""),
+			BasicPassword: get("CRM_BASIC_PASSWORD", ""),
+			HeaderName:    get("CRM_API_KEY_HEADER", "X-Api-Key"),
+		},
+	}
+	for _, k := range strings.Split(get("CRM_API_KEYS", ""), ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			c.Auth.APIKeys = append(c.Auth.APIKeys, k)
+		}
+	}
+	if c.Project == "" {
+		errs = append(errs, errors.New("GOOGLE_CLOUD_PROJECT is not set"))
+	}
+	if len(c.PhoneRegion) != 2 {
+		errs = append(errs, fmt.Errorf("CRM_PHONE_REGION %q is not a two-letter region code", c.PhoneRegion))
+	}
+	d, err := time.ParseDuration(get("CRM_REQUEST_TIMEOUT", "4s"))
+	switch {
+	case err != nil:
+		errs = append(errs, fmt.Errorf("CRM_REQUEST_TIMEOUT: %w", err))
+	case d <= 0 || d > 10*time.Second:
+		errs = append(errs, fmt.Errorf("CRM_REQUEST_TIMEOUT %s is not between 0 and 10s", d))
+	}
+	c.RequestTimeout = d
+	if err := c.Auth.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return c, errors.Join(errs...)
+}

@@ -1,0 +1,152 @@
+package crm
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+)
+
+// SessionKind is the kind of CCAI Platform session a record was made for.
+type SessionKind string
+
+// The session kinds. SessionAny is a {SESSION_ID} whose kind is not known.
+const (
+	SessionCall SessionKind = "call"
+	SessionChat SessionKind = "chat"
+	SessionAny  SessionKind = "session"
+)
+
+// Session is a CCAI Platform call or chat attached to a record.
+type Session struct {
+	Kind SessionKind
+	ID   string
+	// Status and MetadataUpdatedAt come from the session metadata file.
+	Status            string
+	MetadataUpdatedAt time.Time
+}
+
+// Key is the session's identity key, such as "call:1418".
+func (s Session) Key() string { return string(s.Kind) + ":" + s.ID }
+
+// Record is the Case/Ticket entity. It belongs to an account.
+type Record struct {
+	ID          string
+	AccountID   string
+	Subject     string
+	Description string
+	// Status is as received, lower-cased ("open" when never set).
+	Status    string
+	Sessions  []Session
+	Custom    map[string]string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// StatusOpen is the status of a new record.
+const StatusOpen = "open"
+
+// closedStatuses are the status values (lower-cased) that mean a record is
+// no longer open. Anything else counts as open.
+var closedStatuses = []string{"closed", "close", "solved", "resolved", "done", "complete", "completed", "finished", "cancelled", "canceled"}
+
+// IsClosedStatus reports whether status means the record is closed.
+func IsClosedStatus(status string) bool {
+	return slices.Contains(closedStatuses, strings.ToLower(strings.TrimSpace(status)))
+}
+
+// Open reports whether r is open.
+func (r Record) Open() bool { return !IsClosedStatus(r.Status) }
+
+// Keys returns the identity keys of r: its sessions' keys.
+func (r Record) Keys() []string {
+	var keys []string
+	for _, s := range r.Sessions {
+		keys = append(keys, s.Key())
+	}
+	return dedupe(keys)
+}
+
+// HasSession reports whether r has a session with key.
+func (r Record) HasSession(key string) bool {
+	return slices.ContainsFunc(r.Sessions, func(s Session) bool { return s.Key() == key })
+}
+
+// RecordPatch is an update of a record. Empty strings and nil maps change
+// nothing: CCAI Platform sends empty values for what it does not know.
+type RecordPatch struct {
+	Subject     string
+	Description string
+	Status      string
+	Sessions    []Session
+	Custom      map[string]string
+}
+
+// Apply applies p to r and reports whether r changed.
+func (r *Record) Apply(p RecordPatch) bool {
+	changed := set(&r.Subject, p.Subject)
+	changed = set(&r.Description, p.Description) || changed
+	changed = set(&r.Status, strings.ToLower(p.Status)) || changed
+	for _, s := range p.Sessions {
+		if !r.HasSession(s.Key()) {
+			r.Sessions = append(r.Sessions, s)
+			changed = true
+		}
+	}
+	for k, v := range p.Custom {
+		if v == "" || r.Custom[k] == v {
+			continue
+		}
+		if r.Custom == nil {
+			r.Custom = map[string]string{}
+		}
+		r.Custom[k] = v
+		changed = true
+	}
+	return changed
+}
+
+func set(dst *string, v string) bool {
+	if v != "" && *dst != v {
+		*dst = v
+		return true
+	}
+	return false
+}
+
+// RecordFilter selects records. Empty fields do not filter.
+type RecordFilter struct {
+	AccountID  string
+	SessionKey string // e.g. "call:1418"
+	// CustomKey and CustomValue: Custom[CustomKey] == CustomValue.
+	CustomKey   string
+	CustomValue string
+	OpenOnly    bool
+}
+
+// RecordStore keeps records and their comments.
+type RecordStore interface {
+	// GetRecord returns the record with id. Errors: NotFound, Unavailable.
+	GetRecord(ctx context.Context, id string) (Record, error)
+	// FindRecords returns at most limit records matching f, most recently
+	// updated first. Errors: Invalid, Unavailable.
+	FindRecords(ctx context.Context, f RecordFilter, limit int) ([]Record, error)
+	// CreateRecord stores r under a new id, unless a record already holds
+	// one of r's session keys: then that record, with r applied as a
+	// patch of what it lacks, is returned and created is false. Safe under
+	// concurrency. Errors: Invalid (no such account), Unavailable.
+	CreateRecord(ctx context.Context, r Record) (rec Record, created bool, err error)
+	// UpdateRecord applies p to the record with id. Sessions that p adds
+	// become the record's. Errors: NotFound, Invalid, Unavailable.
+	UpdateRecord(ctx context.Context, id string, p RecordPatch) (Record, error)
+	// RecordIDs returns the ids of the account's records, most recently
+	// updated first. Errors: Unavailable.
+	RecordIDs(ctx context.Context, accountID string) ([]string, error)
+	// AddComment adds c to the record recordID, unless a comment with the
+	// same CommentID is there already: then that one is returned and
+	// created is false. Errors: NotFound, Invalid, Unavailable.
+	AddComment(ctx context.Context, recordID string, c Comment) (com Comment, created bool, err error)
+	// Comments returns the record's comments, oldest first.
+	// Errors: Unavailable.
+	Comments(ctx context.Context, recordID string) ([]Comment, error)
+}

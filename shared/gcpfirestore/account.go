@@ -1,0 +1,256 @@
+package gcpfirestore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"cloud.google.com/go/firestore"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"example.com/crm/shared/crm"
+	"example.com/crm/shared/phone"
+)
+
+type phoneDoc struct {
+	Raw  string `firestore:"raw"`
+	E164 string `firestore:"e164"`
+}
+
+type accountDoc struct {
+	Name          string            `firestore:"name"`
+	FirstName     string            `firestore:"first_name"`
+	LastName      string            `firestore:"last_name"`
+	PhoneEntries  []phoneDoc        `firestore:"phone_entries"`
+	Phones        []string          `firestore:"phones"`      // E.164, for array-contains
+	PhoneTails    []string          `firestore:"phone_tails"` // see phone.Tails
+	Emails        []string          `firestore:"emails"`
+	CustomUserIDs []string          `firestore:"custom_user_ids"`
+	Custom        map[string]string `firestore:"custom"`
+	CreatedAt     time.Time         `firestore:"created_at"`
+	UpdatedAt     time.Time         `firestore:"updated_at"`
+}
+
+func toAccountDoc(a crm.Account) accountDoc {
+	d := accountDoc{
+		Name: a.Name, FirstName: a.FirstName, LastName: a.LastName,
+		Emails: nonNil(a.Emails), CustomUserIDs: nonNil(a.CustomUserIDs), Custom: a.Custom,
+		Phones: []string{}, PhoneTails: []string{}, PhoneEntries: []phoneDoc{},
+		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
+	}
+	for _, p := range a.Phones {
+		d.PhoneEntries = append(d.PhoneEntries, phoneDoc{Raw: p.Raw, E164: p.E164})
+		if p.E164 != "" {
+			d.Phones = append(d.Phones, p.E164)
+			d.PhoneTails = append(d.PhoneTails, phone.Tails(p.E164)...)
+		}
+	}
+	return d
+}
+
+func fromAccountDoc(id string, d accountDoc) crm.Account {
+	a := crm.Account{
+		ID: id, Name: d.Name, FirstName: d.FirstName, LastName: d.LastName,
+		Emails: d.Emails, CustomUserIDs: d.CustomUserIDs, Custom: d.Custom,
+		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
+	}
+	for _, p := range d.PhoneEntries {
+		a.Phones = append(a.Phones, crm.Phone{Raw: p.Raw, E164: p.E164})
+	}
+	return a
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func decodeAccount(snap *firestore.DocumentSnapshot) (crm.Account, error) {
+	var d accountDoc
+	if err := snap.DataTo(&d); err != nil {
+		return crm.Account{}, fmt.Errorf("decode account %s: %w", snap.Ref.ID, err)
+	}
+	return fromAccountDoc(snap.Ref.ID, d), nil
+}
+
+// GetAccount implements crm.AccountStore.
+func (s *Store) GetAccount(ctx context.Context, id string) (crm.Account, error) {
+	if !validID(id) {
+		return crm.Account{}, crm.Errorf(crm.NotFound, "account %q not found", id)
+	}
+	snap, err := s.client.Collection(accountsCol).Doc(id).Get(ctx)
+	if status.Code(err) == codes.NotFound {
+		return crm.Account{}, crm.Errorf(crm.NotFound, "account %q not found", id)
+	}
+	if err != nil {
+		return crm.Account{}, storeError("get account "+id, err)
+	}
+	return decodeAccount(snap)
+}
+
+// FindAccounts implements crm.AccountStore.
+func (s *Store) FindAccounts(ctx context.Context, c crm.AccountCondition, limit int) ([]crm.Account, error) {
+	col := s.client.Collection(accountsCol)
+	var q firestore.Query
+	switch c.Field {
+	case crm.AccountByID:
+		a, err := s.GetAccount(ctx, c.Value)
+		if crm.ErrorCode(err) == crm.NotFound {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return []crm.Account{a}, nil
+	case crm.AccountByPhone:
+		q = col.Where("phones", "array-contains", c.Value)
+	case crm.AccountByPhoneTail:
+		q = col.Where("phone_tails", "array-contains", c.Value)
+	case crm.AccountByEmail:
+		q = col.Where("emails", "array-contains", c.Value)
+	case crm.AccountByCustomUserID:
+		q = col.Where("custom_user_ids", "array-contains", c.Value)
+	case crm.AccountByName:
+		q = col.Where("name", "==", c.Value)
+	case crm.AccountByCustom:
+		q = col.WherePath(firestore.FieldPath{"custom", c.Key}, "==", c.Value)
+	default:
+		return nil, crm.Errorf(crm.Invalid, "accounts cannot be searched by %q", c.Field)
+	}
+	snaps, err := q.Limit(limit).Documents(ctx).GetAll()
+	if err != nil {
+		return nil, storeError("find accounts", err)
+	}
+	out := make([]crm.Account, 0, len(snaps))
+	for _, snap := range snaps {
+		a, err := decodeAccount(snap)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// CreateAccount implements crm.AccountStore.
+func (s *Store) CreateAccount(ctx context.Context, a crm.Account) (crm.Account, bool, error) {
+	now := s.Now()
+	a.CreatedAt, a.UpdatedAt = now, now
+	keys := a.Keys()
+	if len(keys) == 0 {
+		// Nothing identifies the account (an anonymous caller): it can
+		// only be created anew.
+		ref := s.client.Collection(accountsCol).NewDoc()
+		if _, err := ref.Create(ctx, toAccountDoc(a)); err != nil {
+			return crm.Account{}, false, storeError("create account", err)
+		}
+		a.ID = ref.ID
+		return a, true, nil
+	}
+	var result crm.Account
+	var created bool
+	err := s.claimRun(ctx, "create account", func(ctx context.Context, tx *firestore.Transaction) error {
+		keyRefs := make([]*firestore.DocumentRef, len(keys))
+		for i, k := range keys {
+			keyRefs[i] = s.keyRef("account", k)
+		}
+		holder, free, err := readKeys(tx, keyRefs)
+		if err != nil {
+			return err
+		}
+		if holder == "" {
+			ref := s.client.Collection(accountsCol).NewDoc()
+			a.ID = ref.ID
+			if err := tx.Create(ref, toAccountDoc(a)); err != nil {
+				return err
+			}
+			result, created = a, true
+			return createKeys(tx, keyRefs, "account", a.ID, now)
+		}
+		snap, err := tx.Get(s.client.Collection(accountsCol).Doc(holder))
+		if err != nil {
+			return fmt.Errorf("account %s named by a key: %w", holder, err)
+		}
+		existing, err := decodeAccount(snap)
+		if err != nil {
+			return err
+		}
+		result, created = existing, false
+		if !existing.Merge(a) {
+			return nil
+		}
+		existing.UpdatedAt = now
+		result = existing
+		if err := tx.Set(snap.Ref, toAccountDoc(existing)); err != nil {
+			return err
+		}
+		return createKeys(tx, free, "account", existing.ID, now)
+	})
+	if err != nil {
+		return crm.Account{}, false, err
+	}
+	return result, created, nil
+}
+
+// claimRun runs fn in a transaction, again when a concurrent transaction
+// claimed a key first (the Create of a key then fails with AlreadyExists),
+// so that the next run finds the winner.
+func (s *Store) claimRun(ctx context.Context, op string, fn func(context.Context, *firestore.Transaction) error) error {
+	var err error
+	for range maxCreateAttempts {
+		err = s.client.RunTransaction(ctx, fn)
+		if !isAlreadyExists(err) && status.Code(err) != codes.Aborted {
+			break
+		}
+	}
+	return storeError(op, err)
+}
+
+// readKeys reads key documents: the holder of the first existing one, and
+// the refs of those that do not exist.
+func readKeys(tx *firestore.Transaction, refs []*firestore.DocumentRef) (holder string, free []*firestore.DocumentRef, err error) {
+	snaps, err := tx.GetAll(refs)
+	if err != nil {
+		return "", nil, err
+	}
+	for i, snap := range snaps {
+		if !snap.Exists() {
+			free = append(free, refs[i])
+			continue
+		}
+		var k keyDoc
+		if err := snap.DataTo(&k); err != nil {
+			return "", nil, fmt.Errorf("decode key %s: %w", snap.Ref.ID, err)
+		}
+		if holder == "" {
+			holder = k.Holder
+		}
+	}
+	return holder, free, nil
+}
+
+func createKeys(tx *firestore.Transaction, refs []*firestore.DocumentRef, kind, holder string, now time.Time) error {
+	for _, ref := range refs {
+		if err := tx.Create(ref, keyDoc{Kind: kind, Holder: holder, CreatedAt: now}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validID reports whether id can name a document: a client-sent id that
+// cannot is simply not found.
+func validID(id string) bool {
+	if id == "" || len(id) > 1500 || id == "." || id == ".." {
+		return false
+	}
+	for _, r := range id {
+		if r == '/' {
+			return false
+		}
+	}
+	return !(len(id) >= 4 && id[:2] == "__" && id[len(id)-2:] == "__")
+}

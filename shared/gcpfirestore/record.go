@@ -1,0 +1,270 @@
+package gcpfirestore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"cloud.google.com/go/firestore"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"example.com/crm/shared/crm"
+)
+
+type sessionDoc struct {
+	Kind              string    `firestore:"kind"`
+	ID                string    `firestore:"id"`
+	Status            string    `firestore:"status,omitempty"`
+	MetadataUpdatedAt time.Time `firestore:"metadata_updated_at,omitempty"`
+}
+
+type recordDoc struct {
+	AccountID   string            `firestore:"account_id"`
+	Subject     string            `firestore:"subject"`
+	Description string            `firestore:"description"`
+	Status      string            `firestore:"status"`
+	Open        bool              `firestore:"open"`
+	Sessions    []sessionDoc      `firestore:"sessions"`
+	SessionKeys []string          `firestore:"session_keys"` // for array-contains
+	Custom      map[string]string `firestore:"custom"`
+	CreatedAt   time.Time         `firestore:"created_at"`
+	UpdatedAt   time.Time         `firestore:"updated_at"`
+}
+
+func toRecordDoc(r crm.Record) recordDoc {
+	d := recordDoc{
+		AccountID: r.AccountID, Subject: r.Subject, Description: r.Description,
+		Status: r.Status, Open: r.Open(), Sessions: []sessionDoc{}, SessionKeys: nonNil(r.Keys()),
+		Custom: r.Custom, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+	}
+	for _, s := range r.Sessions {
+		d.Sessions = append(d.Sessions, sessionDoc{Kind: string(s.Kind), ID: s.ID, Status: s.Status, MetadataUpdatedAt: s.MetadataUpdatedAt})
+	}
+	return d
+}
+
+func decodeRecord(snap *firestore.DocumentSnapshot) (crm.Record, error) {
+	var d recordDoc
+	if err := snap.DataTo(&d); err != nil {
+		return crm.Record{}, fmt.Errorf("decode record %s: %w", snap.Ref.ID, err)
+	}
+	r := crm.Record{
+		ID: snap.Ref.ID, AccountID: d.AccountID, Subject: d.Subject, Description: d.Description,
+		Status: d.Status, Custom: d.Custom, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
+	}
+	for _, s := range d.Sessions {
+		r.Sessions = append(r.Sessions, crm.Session{Kind: crm.SessionKind(s.Kind), ID: s.ID, Status: s.Status, MetadataUpdatedAt: s.MetadataUpdatedAt})
+	}
+	return r, nil
+}
+
+// GetRecord implements crm.RecordStore.
+func (s *Store) GetRecord(ctx context.Context, id string) (crm.Record, error) {
+	if !validID(id) {
+		return crm.Record{}, crm.Errorf(crm.NotFound, "record %q not found", id)
+	}
+	snap, err := s.client.Collection(recordsCol).Doc(id).Get(ctx)
+	if status.Code(err) == codes.NotFound {
+		return crm.Record{}, crm.Errorf(crm.NotFound, "record %q not found", id)
+	}
+	if err != nil {
+		return crm.Record{}, storeError("get record "+id, err)
+	}
+	return decodeRecord(snap)
+}
+
+// FindRecords implements crm.RecordStore. A search by account is one
+// indexed query ordered by updated_at (indexes in terraform/firestore.tf);
+// a search by session or custom field filters the rest in memory.
+func (s *Store) FindRecords(ctx context.Context, f crm.RecordFilter, limit int) ([]crm.Record, error) {
+	col := s.client.Collection(recordsCol)
+	var q firestore.Query
+	inMemory := false
+	switch {
+	case f.SessionKey != "":
+		q, inMemory = col.Where("session_keys", "array-contains", f.SessionKey), true
+	case f.CustomKey != "":
+		q, inMemory = col.WherePath(firestore.FieldPath{"custom", f.CustomKey}, "==", f.CustomValue), true
+	case f.AccountID != "":
+		q = col.Where("account_id", "==", f.AccountID)
+		if f.OpenOnly {
+			q = q.Where("open", "==", true)
+		}
+		q = q.OrderBy("updated_at", firestore.Desc).Limit(limit)
+	default:
+		return nil, crm.Errorf(crm.Invalid, "a record search needs an account, a session or a field")
+	}
+	if inMemory {
+		q = q.Limit(100)
+	}
+	snaps, err := q.Documents(ctx).GetAll()
+	if err != nil {
+		return nil, storeError("find records", err)
+	}
+	var out []crm.Record
+	for _, snap := range snaps {
+		r, err := decodeRecord(snap)
+		if err != nil {
+			return nil, err
+		}
+		if inMemory && ((f.AccountID != "" && r.AccountID != f.AccountID) || (f.OpenOnly && !r.Open())) {
+			continue
+		}
+		out = append(out, r)
+	}
+	slices.SortStableFunc(out, func(a, b crm.Record) int { return b.UpdatedAt.Compare(a.UpdatedAt) })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// RecordIDs implements crm.RecordStore.
+func (s *Store) RecordIDs(ctx context.Context, accountID string) ([]string, error) {
+	snaps, err := s.client.Collection(recordsCol).Where("account_id", "==", accountID).
+		OrderBy("updated_at", firestore.Desc).Select().Documents(ctx).GetAll()
+	if err != nil {
+		return nil, storeError("list records of "+accountID, err)
+	}
+	ids := make([]string, 0, len(snaps))
+	for _, snap := range snaps {
+		ids = append(ids, snap.Ref.ID)
+	}
+	return ids, nil
+}
+
+// CreateRecord implements crm.RecordStore.
+func (s *Store) CreateRecord(ctx context.Context, r crm.Record) (crm.Record, bool, error) {
+	now := s.Now()
+	r.CreatedAt, r.UpdatedAt = now, now
+	if r.Status == "" {
+		r.Status = crm.StatusOpen
+	}
+	keys := r.Keys()
+	var result crm.Record
+	var created bool
+	err := s.claimRun(ctx, "create record", func(ctx context.Context, tx *firestore.Transaction) error {
+		keyRefs := make([]*firestore.DocumentRef, len(keys))
+		for i, k := range keys {
+			keyRefs[i] = s.keyRef("record", k)
+		}
+		holder, free, err := readKeys(tx, keyRefs)
+		if err != nil {
+			return err
+		}
+		if holder != "" {
+			snap, err := tx.Get(s.client.Collection(recordsCol).Doc(holder))
+			if err != nil {
+				return fmt.Errorf("record %s named by a key: %w", holder, err)
+			}
+			existing, err := decodeRecord(snap)
+			if err != nil {
+				return err
+			}
+			result, created = existing, false
+			if !existing.Apply(fillPatch(existing, r)) {
+				return nil
+			}
+			existing.UpdatedAt = now
+			result = existing
+			if err := tx.Set(snap.Ref, toRecordDoc(existing)); err != nil {
+				return err
+			}
+			return createKeys(tx, free, "record", existing.ID, now)
+		}
+		if !validID(r.AccountID) {
+			return crm.Errorf(crm.Invalid, "account %q does not exist", r.AccountID)
+		}
+		if _, err := tx.Get(s.client.Collection(accountsCol).Doc(r.AccountID)); status.Code(err) == codes.NotFound {
+			return crm.Errorf(crm.Invalid, "account %q does not exist", r.AccountID)
+		} else if err != nil {
+			return err
+		}
+		ref := s.client.Collection(recordsCol).NewDoc()
+		r.ID = ref.ID
+		if err := tx.Create(ref, toRecordDoc(r)); err != nil {
+			return err
+		}
+		result, created = r, true
+		return createKeys(tx, keyRefs, "record", r.ID, now)
+	})
+	if err != nil {
+		return crm.Record{}, false, err
+	}
+	return result, created, nil
+}
+
+// fillPatch is the patch that gives existing what a repeated create r
+// adds without overwriting anything existing already has: a retry must
+// not undo an update made in between.
+func fillPatch(existing, r crm.Record) crm.RecordPatch {
+	p := crm.RecordPatch{Sessions: r.Sessions}
+	if existing.Subject == "" {
+		p.Subject = r.Subject
+	}
+	if existing.Description == "" {
+		p.Description = r.Description
+	}
+	for k, v := range r.Custom {
+		if _, ok := existing.Custom[k]; !ok {
+			if p.Custom == nil {
+				p.Custom = map[string]string{}
+			}
+			p.Custom[k] = v
+		}
+	}
+	return p
+}
+
+// UpdateRecord implements crm.RecordStore.
+func (s *Store) UpdateRecord(ctx context.Context, id string, p crm.RecordPatch) (crm.Record, error) {
+	if !validID(id) {
+		return crm.Record{}, crm.Errorf(crm.NotFound, "record %q not found", id)
+	}
+	now := s.Now()
+	ref := s.client.Collection(recordsCol).Doc(id)
+	var result crm.Record
+	err := s.claimRun(ctx, "update record "+id, func(ctx context.Context, tx *firestore.Transaction) error {
+		snap, err := tx.Get(ref)
+		if status.Code(err) == codes.NotFound {
+			return crm.Errorf(crm.NotFound, "record %q not found", id)
+		}
+		if err != nil {
+			return err
+		}
+		r, err := decodeRecord(snap)
+		if err != nil {
+			return err
+		}
+		var newKeys []*firestore.DocumentRef
+		for _, sess := range p.Sessions {
+			if !r.HasSession(sess.Key()) {
+				newKeys = append(newKeys, s.keyRef("record", sess.Key()))
+			}
+		}
+		var free []*firestore.DocumentRef
+		if len(newKeys) > 0 {
+			// A session already held by another record stays there;
+			// the free ones become this record's.
+			if _, free, err = readKeys(tx, newKeys); err != nil {
+				return err
+			}
+		}
+		result = r
+		if !r.Apply(p) {
+			return nil
+		}
+		r.UpdatedAt = now
+		result = r
+		if err := tx.Set(ref, toRecordDoc(r)); err != nil {
+			return err
+		}
+		return createKeys(tx, free, "record", id, now)
+	})
+	if err != nil {
+		return crm.Record{}, err
+	}
+	return result, nil
+}

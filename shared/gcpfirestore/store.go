@@ -1,0 +1,117 @@
+// Package gcpfirestore stores the CRM's accounts, records and comments in
+// Firestore. It is the only package that imports the Firestore SDK.
+//
+// Collections:
+//
+//	accounts/{id}                 crm.Account
+//	records/{id}                  crm.Record
+//	records/{id}/comments/{id}    crm.Comment (id = crm.CommentID)
+//	keys/{kind}:{key}             which account or record holds an identity
+//	                              key ("account:phone:+12223334444",
+//	                              "record:call:1418"): created in the same
+//	                              transaction as its holder, so a key has
+//	                              one holder however many creates race.
+package gcpfirestore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"cloud.google.com/go/firestore"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"example.com/crm/shared/crm"
+)
+
+// Collection names.
+const (
+	accountsCol = "accounts"
+	recordsCol  = "records"
+	commentsCol = "comments"
+	keysCol     = "keys"
+)
+
+// Store implements crm.AccountStore and crm.RecordStore on Firestore.
+type Store struct {
+	client *firestore.Client
+	// Now is the clock; tests may pin it.
+	Now func() time.Time
+}
+
+var (
+	_ crm.AccountStore = (*Store)(nil)
+	_ crm.RecordStore  = (*Store)(nil)
+)
+
+// Open connects to database of project. With FIRESTORE_EMULATOR_HOST set,
+// the SDK talks to the emulator instead.
+func Open(ctx context.Context, project, database string) (*Store, error) {
+	if database == "" {
+		database = firestore.DefaultDatabaseID
+	}
+	c, err := firestore.NewClientWithDatabase(ctx, project, database)
+	if err != nil {
+		return nil, fmt.Errorf("firestore client for %s/%s: %w", project, database, err)
+	}
+	return New(c), nil
+}
+
+// New returns a Store on client.
+func New(client *firestore.Client) *Store {
+	return &Store{client: client, Now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+}
+
+// Close closes the client.
+func (s *Store) Close() error { return s.client.Close() }
+
+// keyRef is the document that says who holds key.
+func (s *Store) keyRef(kind, key string) *firestore.DocumentRef {
+	return s.client.Collection(keysCol).Doc(kind + ":" + escapeID(key))
+}
+
+// escapeID makes a document id of s: "/" is not allowed in ids.
+func escapeID(s string) string {
+	return strings.NewReplacer("%", "%25", "/", "%2F").Replace(s)
+}
+
+type keyDoc struct {
+	Kind      string    `firestore:"kind"`
+	Holder    string    `firestore:"holder"`
+	CreatedAt time.Time `firestore:"created_at"`
+}
+
+// maxCreateAttempts bounds the re-runs of a create transaction that lost a
+// race: the next run sees the winner's keys.
+const maxCreateAttempts = 4
+
+// storeError turns an SDK error into a *crm.Error: failures a retry may
+// fix become Unavailable, rejected input Invalid.
+func storeError(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ce *crm.Error
+	if errors.As(err, &ce) {
+		return err
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return &crm.Error{Code: crm.Unavailable, Message: "the database did not answer in time; try again", Err: fmt.Errorf("%s: %w", op, err)}
+	}
+	switch status.Code(err) {
+	case codes.NotFound:
+		return &crm.Error{Code: crm.NotFound, Message: "not found", Err: fmt.Errorf("%s: %w", op, err)}
+	case codes.InvalidArgument, codes.OutOfRange:
+		return &crm.Error{Code: crm.Invalid, Message: "the database rejected the data: " + status.Convert(err).Message(), Err: fmt.Errorf("%s: %w", op, err)}
+	default:
+		// Unavailable, DeadlineExceeded, Aborted, ResourceExhausted,
+		// Internal, FailedPrecondition (an index still building)...:
+		// a later try may succeed.
+		return &crm.Error{Code: crm.Unavailable, Message: "the database is unavailable; try again", Err: fmt.Errorf("%s: %w", op, err)}
+	}
+}
+
+func isAlreadyExists(err error) bool { return status.Code(err) == codes.AlreadyExists }

@@ -1,0 +1,56 @@
+resource "google_firestore_database" "crm" {
+  project                 = var.project_id
+  name                    = var.firestore_database
+  location_id             = var.firestore_location
+  type                    = "FIRESTORE_NATIVE"
+  concurrency_mode        = "PESSIMISTIC"
+  delete_protection_state = "DELETE_PROTECTION_ENABLED"
+
+  # ABANDON: `terraform destroy` only forgets the database; it and its data
+  # stay in the project. Deleting it takes disabling delete protection and
+  # removing it by hand (or setting deletion_policy = "DELETE" first).
+  deletion_policy = "ABANDON"
+
+  depends_on = [google_project_service.enabled]
+}
+
+# The emulator runs these queries without indexes; production rejects them
+# until the composite index exists.
+
+# Open records of an account, most recently updated first.
+resource "google_firestore_index" "records_by_account_open_updated" {
+  project     = var.project_id
+  database    = google_firestore_database.crm.name
+  collection  = "records"
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "account_id"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "open"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "updated_at"
+    order      = "DESCENDING"
+  }
+}
+
+# All records of an account, most recently updated first.
+resource "google_firestore_index" "records_by_account_updated" {
+  project     = var.project_id
+  database    = google_firestore_database.crm.name
+  collection  = "records"
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "account_id"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "updated_at"
+    order      = "DESCENDING"
+  }
+}
