@@ -1,0 +1,177 @@
+// Command devstack starts the whole CRM locally: the Firestore emulator,
+// every Cloud Function in its own process, and a little sample data made
+// through the Generic API exactly as CCAI Platform would make it. It
+// prints the URLs and writes the portal settings file, then runs until
+// Ctrl-C.
+//
+//	go run ./cmd/devstack [-dir .local] [-port 8100] [-auth custom_header|basic]
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"example.com/crm/shared/auth"
+	"example.com/crm/shared/ccaiplayer"
+	"example.com/crm/shared/localstack"
+	"example.com/crm/shared/portal"
+)
+
+func main() {
+	dir := flag.String("dir", ".local", "folder for the binary, logs, secrets and the portal settings file")
+	port := flag.Int("port", 8100, "functions listen on port+1, port+2, ...; the emulator on 8086")
+	method := flag.String("auth", auth.MethodCustomHeader, "authentication method: custom_header or basic")
+	verbose := flag.Bool("v", false, "copy the functions' logs to the terminal too")
+	flag.Parse()
+	if err := run(*dir, *port, *method, *verbose); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run(dir string, port int, method string, verbose bool) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	secrets, err := loadSecrets(filepath.Join(dir, "secrets.env"))
+	if err != nil {
+		return err
+	}
+	logFile, err := os.Create(filepath.Join(dir, "stack.log"))
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	var logw io.Writer = logFile
+	if verbose {
+		logw = io.MultiWriter(logFile, os.Stdout)
+	}
+	fmt.Println("building the functions and starting the Firestore emulator (about 15 s)...")
+	started := time.Now()
+	stack, err := localstack.Start(ctx, localstack.Options{
+		Dir: dir, Project: "demo-crm", BasePort: port, Log: logw,
+		Auth: auth.Config{
+			Method: method, HeaderName: "X-Api-Key", APIKeys: []string{secrets["CRM_API_KEY"]},
+			BasicUsername: "ccaip", BasicPassword: secrets["CRM_BASIC_PASSWORD"],
+		},
+	})
+	if err != nil {
+		return err
+	}
+	defer stack.Stop()
+	ids, err := seed(ctx, stack.Settings)
+	if err != nil {
+		return fmt.Errorf("sample data: %w", err)
+	}
+	printSummary(stack, ids, time.Since(started))
+	<-ctx.Done()
+	fmt.Println("\nstopping...")
+	return nil
+}
+
+// loadSecrets reads dir/secrets.env, creating it with fresh random
+// credentials on the first run (the folder is git-ignored).
+func loadSecrets(path string) (map[string]string, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	s := map[string]string{}
+	if f, err := os.Open(path); err == nil {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if k, v, ok := strings.Cut(sc.Text(), "="); ok {
+				s[k] = v
+			}
+		}
+		f.Close()
+	}
+	changed := false
+	for _, k := range []string{"CRM_API_KEY", "CRM_BASIC_PASSWORD"} {
+		if s[k] == "" {
+			b := make([]byte, 20)
+			rand.Read(b)
+			s[k] = hex.EncodeToString(b)
+			changed = true
+		}
+	}
+	if changed {
+		content := fmt.Sprintf("CRM_API_KEY=%s\nCRM_BASIC_PASSWORD=%s\n", s["CRM_API_KEY"], s["CRM_BASIC_PASSWORD"])
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+type sample struct {
+	who       string
+	accountID string
+	recordID  string
+}
+
+// seed makes three callers' sessions through the Generic API.
+func seed(ctx context.Context, s portal.Settings) ([]sample, error) {
+	p := ccaiplayer.New(s)
+	sessions := []ccaiplayer.Vars{
+		{"NAME": "James Bond", "FIRST_NAME": "James", "LAST_NAME": "Bond", "PHONE_NUMBER": "+12223334444", "EMAIL": "james.bond@example.com",
+			"Call_ID": "1001", "SESSION_TYPE": "Voice Inbound", "CHANNEL": "voice_call", "QUEUE_NAME": "Orders",
+			"TICKET_SUBJECT": "Inbound call from +1 222 333 4444", "TICKET_DESCRIPTION": "Order status question"},
+		{"NAME": "Eve Moneypenny", "PHONE_NUMBER": "+442079460958", "Call_ID": "1002", "SESSION_TYPE": "Voice Inbound",
+			"CHANNEL": "voice_call", "TICKET_SUBJECT": "Inbound call from +44 20 7946 0958"},
+		{"NAME": "Q", "EMAIL": "q@example.com", "CUSTOM_USER_ID": "q-branch", "Chat_ID": "2001",
+			"SESSION_TYPE": "Messaging (Web)", "CHANNEL": "chat", "TICKET_SUBJECT": "Web chat"},
+	}
+	var out []sample
+	for _, v := range sessions {
+		acc, err := p.FindOrCreateAccount(ctx, v)
+		if err != nil {
+			return nil, err
+		}
+		v["ACCOUNT_ID"] = acc
+		rec, err := p.FindOrCreateRecord(ctx, v)
+		if err != nil {
+			return nil, err
+		}
+		v["RECORD_ID"] = rec
+		v["COMMENT_BODY"] = "Session started"
+		if res, err := p.Call(ctx, "comment", v); err != nil || res.Status/100 != 2 {
+			return nil, fmt.Errorf("comment: %v %d %s", err, res.Status, res.Body)
+		}
+		out = append(out, sample{who: v["NAME"], accountID: acc, recordID: rec})
+	}
+	return out, nil
+}
+
+func printSummary(s *localstack.Stack, ids []sample, took time.Duration) {
+	fmt.Printf("\nThe CRM is running (started in %s). Functions:\n", took.Round(100*time.Millisecond))
+	for _, ep := range portal.EntryPoints {
+		fmt.Printf("  %-20s %s\n", ep, s.URLs[ep])
+	}
+	fmt.Printf("  %-20s %s (FIRESTORE_EMULATOR_HOST, project demo-crm)\n", "Firestore emulator", s.FirestoreHost)
+	abs, _ := filepath.Abs(s.SettingsPath)
+	fmt.Printf("\nPortal settings file (what to type into CCAI Platform; tools read it):\n  %s\n", abs)
+	a := s.Settings.Auth
+	curlAuth := ""
+	if a.Method == auth.MethodCustomHeader {
+		curlAuth = fmt.Sprintf("-H '%s: %s'", a.CustomHeader[0].Key, a.CustomHeader[0].Value)
+	} else {
+		curlAuth = fmt.Sprintf("-u '%s:%s'", a.Basic.Username, a.Basic.Password)
+	}
+	fmt.Println("\nSample data (read API):")
+	for _, x := range ids {
+		fmt.Printf("  %-15s account %s\n", x.who, strings.ReplaceAll(s.Settings.CRMAPI.AccountURL, "{ACCOUNT_ID}", x.accountID))
+		fmt.Printf("  %-15s record  %s\n", "", strings.ReplaceAll(s.Settings.CRMAPI.RecordURL, "{RECORD_ID}", x.recordID))
+	}
+	fmt.Printf("\nTry:\n  curl -s %s '%s?phone=%%2A222%%2A333%%2A4444'\n", curlAuth, s.Settings.Endpoints.FindAccountByQuery.URL)
+	fmt.Printf("\nLogs: %s. Stop with Ctrl-C.\n", filepath.Join(filepath.Dir(abs), "stack.log"))
+}

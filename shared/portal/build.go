@@ -1,0 +1,179 @@
+package portal
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"example.com/crm/shared/auth"
+)
+
+// Entry points whose URLs Build needs.
+const (
+	FindAccountByQuery = "FindAccountByQuery"
+	FindAccountByID    = "FindAccountByID"
+	CreateAccount      = "CreateAccount"
+	FindRecordByQuery  = "FindRecordByQuery"
+	CreateRecord       = "CreateRecord"
+	UpdateRecord       = "UpdateRecord"
+	Comment            = "Comment"
+	ReadAPI            = "ReadAPI"
+)
+
+// EntryPoints lists the functions of the Generic API and the read API.
+var EntryPoints = []string{FindAccountByQuery, FindAccountByID, CreateAccount, FindRecordByQuery, CreateRecord, UpdateRecord, Comment, ReadAPI}
+
+// Input is what a deployment knows about itself.
+type Input struct {
+	// URLs maps an entry point to its function's base URL.
+	URLs map[string]string
+	Auth auth.Config
+	// PhoneNumberFormat to set in the portal; "automatic" by default.
+	PhoneNumberFormat string
+	// APIRequestTimeoutSeconds: 5 by default.
+	APIRequestTimeoutSeconds int
+}
+
+// Build returns the settings for in: every endpoint with the URL,
+// method, parameters (variables and functions as an administrator types
+// them), request format and response data location this CRM expects.
+func Build(in Input) (Settings, error) {
+	for _, ep := range EntryPoints {
+		if in.URLs[ep] == "" {
+			return Settings{}, fmt.Errorf("no URL for %s", ep)
+		}
+	}
+	u := func(ep, path string) string { return strings.TrimRight(in.URLs[ep], "/") + path }
+	s := Settings{
+		Version: 1, CRM: "custom",
+		PhoneNumberFormat:        in.PhoneNumberFormat,
+		APIRequestTimeoutSeconds: in.APIRequestTimeoutSeconds,
+		ReuseExistingRecords:     true,
+		CRMAPI: CRMAPI{
+			AccountURL: u(ReadAPI, "/accounts/{ACCOUNT_ID}"),
+			RecordURL:  u(ReadAPI, "/records/{RECORD_ID}"),
+		},
+	}
+	if s.PhoneNumberFormat == "" {
+		s.PhoneNumberFormat = "automatic"
+	}
+	if s.APIRequestTimeoutSeconds == 0 {
+		s.APIRequestTimeoutSeconds = 5
+	}
+	switch in.Auth.Method {
+	case auth.MethodBasic:
+		s.Auth = Auth{Method: auth.MethodBasic, Basic: &Basic{Username: in.Auth.BasicUsername, Password: in.Auth.BasicPassword}}
+	case auth.MethodCustomHeader:
+		if len(in.Auth.APIKeys) == 0 {
+			return Settings{}, fmt.Errorf("custom header authentication without an API key")
+		}
+		// The newest key is the one to type; older ones stay valid
+		// until they are removed from the configuration.
+		s.Auth = Auth{Method: auth.MethodCustomHeader, CustomHeader: []HeaderField{{Key: in.Auth.HeaderName, Value: in.Auth.APIKeys[0]}}}
+	default:
+		return Settings{}, fmt.Errorf("unknown authentication method %q", in.Auth.Method)
+	}
+	no := false
+	s.Endpoints = Endpoints{
+		FindAccountByQuery: &Endpoint{
+			URL: u(FindAccountByQuery, "/accounts/search"), Method: "GET",
+			Parameters: []Parameter{
+				{Key: "q", Value: "=CONCAT_OR((phone:equals:{PHONE_NUMBER}), (email:equals:{EMAIL}), (custom_user_id:equals:{CUSTOM_USER_ID}))"},
+			},
+		},
+		FindAccountByID: &Endpoint{URL: u(FindAccountByID, "/accounts/{ACCOUNT_ID}"), Method: "GET", Parameters: []Parameter{}},
+		CreateAccount: &Endpoint{
+			URL: u(CreateAccount, "/accounts"), Method: "POST", RequestDataFormat: "property",
+			Parameters: []Parameter{
+				{Key: "name", Value: "{NAME}"},
+				{Key: "first_name", Value: "{FIRST_NAME}"},
+				{Key: "last_name", Value: "{LAST_NAME}"},
+				{Key: "phone", Value: "{PHONE_NUMBER}"},
+				{Key: "email", Value: "{EMAIL}"},
+				{Key: "custom_user_id", Value: "{CUSTOM_USER_ID}"},
+				{Key: "ujet_id", Value: "{UJET_ID}"},
+				{Key: "lang", Value: "{LANG}"},
+			},
+		},
+		FindRecordByQuery: &Endpoint{
+			URL: u(FindRecordByQuery, "/records/search"), Method: "GET",
+			Parameters: []Parameter{
+				{Key: "call_id", Value: "{Call_ID}"},
+				{Key: "chat_id", Value: "{Chat_ID}"},
+				{Key: "account_id", Value: "{ACCOUNT_ID}"},
+			},
+		},
+		CreateRecord: &Endpoint{
+			URL: u(CreateRecord, "/records"), Method: "POST",
+			RequestDataFormat: "container", ContainerType: "map", ContainerName: "record",
+			Parameters: []Parameter{
+				{Key: "account_id", Value: "{ACCOUNT_ID}"},
+				{Key: "subject", Value: "{TICKET_SUBJECT}"},
+				{Key: "description", Value: "{TICKET_DESCRIPTION}"},
+				{Key: "call_id", Value: "{Call_ID}"},
+				{Key: "chat_id", Value: "{Chat_ID}"},
+				{Key: "session_type", Value: "{SESSION_TYPE}"},
+				{Key: "channel", Value: "{CHANNEL}"},
+				{Key: "phone", Value: "{PHONE_NUMBER}"},
+				{Key: "queue", Value: "{QUEUE_NAME}"},
+				{Key: "menu_path", Value: "{MENU_PATH}"},
+				{Key: "agent_email", Value: "=DEFAULT_VALUE({AGENT_EMAIL}, unassigned)"},
+			},
+		},
+		UpdateRecord: &Endpoint{
+			URL: u(UpdateRecord, "/records/{RECORD_ID}"), Method: "PATCH", RequestDataFormat: "property",
+			Parameters: []Parameter{
+				{Key: "subject", Value: "{TICKET_SUBJECT}"},
+				{Key: "description", Value: "{TICKET_DESCRIPTION}"},
+				{Key: "call_id", Value: "{Call_ID}"},
+				{Key: "chat_id", Value: "{Chat_ID}"},
+				{Key: "queue", Value: "{QUEUE_NAME}"},
+				{Key: "agent_email", Value: "{AGENT_EMAIL}"},
+				{Key: "rating", Value: "{RATING}"},
+				{Key: "feedback", Value: "{FEEDBACK}"},
+				{Key: "call_duration", Value: "{CALL_DURATION}"},
+				{Key: "hold_time", Value: "{HOLD_TIME}"},
+				{Key: "wait_time", Value: "{WAIT_TIME}"},
+				{Key: "disconnected_by", Value: "{DISCONNECTED_BY}"},
+			},
+		},
+		Comment: &Endpoint{
+			URL: u(Comment, "/records/{RECORD_ID}/comments"), Method: "POST", RequestDataFormat: "property",
+			Parameters: []Parameter{
+				{Key: "comment", Value: "{COMMENT_BODY}"},
+				{Key: "call_id", Value: "{Call_ID}"},
+				{Key: "chat_id", Value: "{Chat_ID}"},
+			},
+			ConvertTextToHTML: &no,
+		},
+	}
+	return s, nil
+}
+
+// Write writes s as indented JSON to path (mode 0600: it holds
+// credentials), creating its folder.
+func Write(path string, s Settings) error {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o600)
+}
+
+// Read reads a settings file.
+func Read(path string) (Settings, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Settings{}, err
+	}
+	var s Settings
+	if err := json.Unmarshal(b, &s); err != nil {
+		return Settings{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return s, nil
+}
