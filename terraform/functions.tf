@@ -24,20 +24,29 @@ locals {
     entry_point => "${var.name_prefix}-${slug}"
   }
 
-  # Every function gets the same settings; credentials are plain environment
-  # variables until a later issue moves them to Secret Manager.
-  function_environment = {
-    GOOGLE_CLOUD_PROJECT = var.project_id
-    FIRESTORE_DATABASE   = google_firestore_database.crm.name
-    CRM_AUTH_METHOD      = var.auth_method
-    CRM_API_KEY_HEADER   = var.api_key_header
-    CRM_API_KEYS         = var.crm_api_keys
-    CRM_BASIC_USERNAME   = var.crm_basic_username
-    CRM_BASIC_PASSWORD   = var.crm_basic_password
-    CRM_PHONE_REGION     = var.phone_region
-    CRM_REQUEST_TIMEOUT  = var.request_timeout
-    LOG_EXECUTION_ID     = "true"
+  # Credentials are plain environment variables until a later issue moves
+  # them to Secret Manager. One left empty is not set at all: the provider
+  # turns "" map values into null, and the code reads unset as empty.
+  # nonsensitive() reveals only whether a value is set, not the value.
+  function_credentials = {
+    CRM_API_KEYS       = var.crm_api_keys
+    CRM_BASIC_USERNAME = var.crm_basic_username
+    CRM_BASIC_PASSWORD = var.crm_basic_password
   }
+
+  # Every function gets the same settings.
+  function_environment = merge(
+    {
+      GOOGLE_CLOUD_PROJECT = var.project_id
+      FIRESTORE_DATABASE   = google_firestore_database.crm.name
+      CRM_AUTH_METHOD      = var.auth_method
+      CRM_API_KEY_HEADER   = var.api_key_header
+      CRM_PHONE_REGION     = var.phone_region
+      CRM_REQUEST_TIMEOUT  = var.request_timeout
+      LOG_EXECUTION_ID     = "true"
+    },
+    { for name, value in local.function_credentials : name => value if nonsensitive(value != "") },
+  )
 }
 
 resource "google_cloudfunctions2_function" "fn" {

@@ -146,3 +146,16 @@ variable "crm_api_keys" {
   default     = ""
   sensitive   = true
 }
+
+# A warning, not an error: a deployment without credentials is valid but
+# answers every CCAI Platform call with 401.
+check "credentials_for_auth_method" {
+  assert {
+    condition = (
+      var.auth_method == "basic"
+      ? var.crm_basic_username != "" && nonsensitive(var.crm_basic_password != "")
+      : nonsensitive(var.crm_api_keys != "")
+    )
+    error_message = "No credentials for auth_method \"${var.auth_method}\": set crm_api_keys (custom_header) or crm_basic_username and crm_basic_password (basic), or every call is rejected."
+  }
+}

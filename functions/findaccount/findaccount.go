@@ -55,7 +55,7 @@ func Expr(p *ccai.Params) (query.Expr, error) {
 			return
 		}
 		switch {
-		case ccai.Is(k, ccai.QueryFields) && !query.LooksLikeQuery(v):
+		case ccai.Is(k, ccai.QueryFields) && !strings.Contains(v, ":"):
 			// free text: an email or a phone number
 			field := "phone"
 			if strings.Contains(v, "@") {

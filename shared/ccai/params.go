@@ -31,26 +31,21 @@ func Canon(key string) string {
 }
 
 // Set sets key to value, replacing a value of the same canonical key.
-// Values are trimmed; empty values are dropped.
+// Values are trimmed; an empty value is the same as a missing one, so it
+// changes nothing.
 func (p *Params) Set(key, value string) {
 	value = strings.TrimSpace(value)
 	c := Canon(key)
-	if c == "" {
+	if c == "" || value == "" {
 		return
 	}
 	for i := range p.entries {
 		if p.entries[i].canon == c {
-			if value == "" {
-				p.entries = append(p.entries[:i], p.entries[i+1:]...)
-				return
-			}
 			p.entries[i].key, p.entries[i].value = key, value
 			return
 		}
 	}
-	if value != "" {
-		p.entries = append(p.entries, entry{key: key, canon: c, value: value})
-	}
+	p.entries = append(p.entries, entry{key: key, canon: c, value: value})
 }
 
 // Get returns the value of the first of names that has one, and marks

@@ -38,7 +38,9 @@ func StatusOf(err error) int {
 type Request struct {
 	HTTP   *http.Request
 	Params Params
-	// Path holds the non-empty segments of the URL path, unescaped.
+	// Path holds the segments of the URL path, unescaped, without the
+	// leading and trailing empty ones: "/records//comments" (an empty
+	// {RECORD_ID}) keeps its empty segment.
 	Path []string
 }
 
@@ -163,15 +165,15 @@ func serve(w http.ResponseWriter, r *http.Request, name string, o Options, ep En
 }
 
 func pathSegments(u *url.URL) []string {
-	var out []string
-	for _, s := range strings.Split(u.EscapedPath(), "/") {
-		if s == "" {
-			continue
-		}
+	trimmed := strings.Trim(u.EscapedPath(), "/")
+	if trimmed == "" {
+		return nil
+	}
+	out := strings.Split(trimmed, "/")
+	for i, s := range out {
 		if v, err := url.PathUnescape(s); err == nil {
-			s = v
+			out[i] = v
 		}
-		out = append(out, s)
 	}
 	return out
 }

@@ -75,7 +75,14 @@ func (p *Player) NewRequest(ctx context.Context, name string, vars Vars) (*http.
 		return nil, fmt.Errorf("endpoint %s is not configured", name)
 	}
 	vars = p.sessionVars(name, vars)
-	rawURL, _ := expand(ep.URL, vars, url.PathEscape)
+	// Variables are path-escaped in the path and query-escaped in a query
+	// string that the URL itself holds.
+	path, query, hasQuery := strings.Cut(ep.URL, "?")
+	rawURL, _ := expand(path, vars, url.PathEscape)
+	if hasQuery {
+		q, _ := expand(query, vars, url.QueryEscape)
+		rawURL += "?" + q
+	}
 	type kv struct {
 		key   string
 		value string
@@ -187,7 +194,9 @@ func (p *Player) Call(ctx context.Context, name string, vars Vars) (Result, erro
 		return res, nil
 	}
 	var doc any
-	if err := json.Unmarshal(b, &doc); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber() // ids beyond 2^53 keep every digit
+	if err := dec.Decode(&doc); err != nil {
 		return res, fmt.Errorf("%s answered %d with a body that is not JSON: %w", name, resp.StatusCode, err)
 	}
 	res.Object, res.ID = Locate(doc, p.Endpoint(name).ResponseDataLocation)
@@ -225,6 +234,8 @@ func Locate(doc any, location string) (map[string]any, string) {
 	switch id := obj["id"].(type) {
 	case string:
 		return obj, id
+	case json.Number:
+		return obj, id.String()
 	case float64:
 		return obj, strconv.FormatFloat(id, 'f', -1, 64)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"example.com/crm/shared/auth"
+	"example.com/crm/shared/phone"
 )
 
 // Config is what every function needs.
@@ -64,8 +65,8 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	if c.Project == "" {
 		errs = append(errs, errors.New("GOOGLE_CLOUD_PROJECT is not set"))
 	}
-	if len(c.PhoneRegion) != 2 {
-		errs = append(errs, fmt.Errorf("CRM_PHONE_REGION %q is not a two-letter region code", c.PhoneRegion))
+	if err := phone.CheckRegion(c.PhoneRegion); err != nil {
+		errs = append(errs, fmt.Errorf("CRM_PHONE_REGION: %w", err))
 	}
 	d, err := time.ParseDuration(get("CRM_REQUEST_TIMEOUT", "4s"))
 	switch {

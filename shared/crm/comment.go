@@ -23,7 +23,11 @@ func CommentID(recordID, sessionKey, body string) string {
 	return hex.EncodeToString(sum[:12])
 }
 
-var htmlTag = regexp.MustCompile(`(?i)<(/?[a-z][a-z0-9]*)(\s[^<>]*)?/?>|&(amp|lt|gt|quot|nbsp|#[0-9]+);`)
+// htmlTag matches a common HTML tag, with no attributes or with at least
+// one name=value attribute, or an entity: "<ENTER>" and "a<b and c>d" are
+// not markup.
+var htmlTag = regexp.MustCompile(`(?i)</?(p|br|hr|div|span|b|i|u|s|em|strong|small|sub|sup|a|img|ul|ol|li|dl|dt|dd|table|thead|tbody|tr|td|th|h[1-6]|pre|code|blockquote|font|center)(\s+[^<>]*=[^<>]*)?\s*/?>|&(amp|lt|gt|quot|nbsp|#[0-9]+);`)
 
-// LooksLikeHTML reports whether body holds HTML markup (a tag or an entity).
+// LooksLikeHTML reports whether body holds HTML markup (a common tag or an
+// entity).
 func LooksLikeHTML(body string) bool { return htmlTag.MatchString(body) }

@@ -258,3 +258,10 @@ func isE164(s string) bool {
 func invalid(reason string) error {
 	return fmt.Errorf("%w: %s", ErrInvalid, reason)
 }
+
+// CheckRegion reports whether region is a region code the phone number
+// library knows ("US", "GB", ...).
+func CheckRegion(region string) error {
+	_, err := normaliseRegion(region)
+	return err
+}

@@ -1,0 +1,94 @@
+package findrecord_test
+
+import (
+	"testing"
+
+	"example.com/crm/functions/findrecord"
+	"example.com/crm/shared/ccai"
+	"example.com/crm/shared/crm"
+	"example.com/crm/shared/query"
+)
+
+func params(kv ...string) *ccai.Params {
+	var p ccai.Params
+	for i := 0; i+1 < len(kv); i += 2 {
+		p.Set(kv[i], kv[i+1])
+	}
+	return &p
+}
+
+func TestTiers(t *testing.T) {
+	tests := []struct {
+		name   string
+		params []string
+		// query.String of each tier, in order. Plain parameters give
+		// terms on their canonical key (ccai.Canon): "call_id" is "callid".
+		want []string
+	}{
+		{"account", []string{"account_id", "a1"}, []string{"(accountid:equals:a1)"}},
+		{"account alias", []string{"contactId", "a1"}, []string{"(contactid:equals:a1)"}},
+		{"call", []string{"call_id", "1418"}, []string{"(callid:equals:1418)"}},
+		{"session before account, whatever the order",
+			[]string{"account_id", "a1", "call_id", "1418"},
+			[]string{"(callid:equals:1418)", "(accountid:equals:a1)"}},
+		{"call and chat in one tier",
+			[]string{"call_id", "1418", "chat_id", "77", "session_id", "s"},
+			[]string{"(callid:equals:1418) or (chatid:equals:77) or (sessionid:equals:s)"}},
+		{"id before session",
+			[]string{"call_id", "1418", "record_id", "r1"},
+			[]string{"(recordid:equals:r1)", "(callid:equals:1418)"}},
+		{"expression first",
+			[]string{"account_id", "a1", "id", "r1", "q", "(account_id:equals:a1) and (status:equals:open)"},
+			[]string{"(account_id:equals:a1) and (status:equals:open)", "(id:equals:r1)", "(accountid:equals:a1)"}},
+		{"status applies to every tier",
+			[]string{"status", "closed", "account_id", "a1", "call_id", "9"},
+			[]string{"(callid:equals:9) and (status:equals:closed)", "(accountid:equals:a1) and (status:equals:closed)"}},
+		{"two sessions and status",
+			[]string{"call_id", "1", "chat_id", "2", "state", "any"},
+			[]string{"((callid:equals:1) or (chatid:equals:2)) and (state:equals:any)"}},
+		{"other parameters ignored", []string{"lang", "en", "queue", "Sales", "account_id", "a1"}, []string{"(accountid:equals:a1)"}},
+		{"first account only", []string{"account_id", "a1", "customer_id", "a2"}, []string{"(accountid:equals:a1)"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tiers, err := findrecord.Tiers(params(tt.params...))
+			if err != nil {
+				t.Fatalf("Tiers: got error %v, want %q", err, tt.want)
+			}
+			var got []string
+			for _, e := range tiers {
+				got = append(got, query.String(e))
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("Tiers:\ngot  %q\nwant %q", got, tt.want)
+			}
+			for i := range got {
+				if got[i] != tt.want[i] {
+					t.Errorf("tier %d:\ngot  %s\nwant %s", i, got[i], tt.want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestTiersInvalid(t *testing.T) {
+	tests := []struct {
+		name   string
+		params []string
+	}{
+		{"no criteria", nil},
+		{"only other parameters", []string{"lang", "en"}},
+		{"status alone", []string{"status", "open"}},
+		{"empty ids", []string{"account_id", "", "call_id", " "}},
+		{"malformed q", []string{"account_id", "a1", "q", "(account_id:equals:a1"}},
+		{"malformed q: unknown operator", []string{"q", "(account_id:contains:a1) and (status:equals:open"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tiers, err := findrecord.Tiers(params(tt.params...))
+			if got := crm.ErrorCode(err); got != crm.Invalid {
+				t.Errorf("Tiers: got (%v, %v), want an Invalid error", tiers, err)
+			}
+		})
+	}
+}

@@ -1,0 +1,194 @@
+package config_test
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"example.com/crm/shared/auth"
+	"example.com/crm/shared/config"
+)
+
+func lookup(env map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) {
+		v, ok := env[k]
+		return v, ok
+	}
+}
+
+// minimal is the least configuration Load accepts.
+func minimal() map[string]string {
+	return map[string]string{
+		"GOOGLE_CLOUD_PROJECT": "proj",
+		"CRM_AUTH_METHOD":      "custom_header",
+		"CRM_API_KEYS":         "0123456789abcdef",
+	}
+}
+
+func with(env map[string]string, kv ...string) map[string]string {
+	for i := 0; i+1 < len(kv); i += 2 {
+		env[kv[i]] = kv[i+1]
+	}
+	return env
+}
+
+func TestLoad(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want config.Config
+	}{
+		{
+			name: "defaults",
+			env:  minimal(),
+			want: config.Config{Project: "proj", Database: "(default)", PhoneRegion: "US", RequestTimeout: 4 * time.Second,
+				Auth: auth.Config{Method: "custom_header", HeaderName: "X-Api-Key", APIKeys: []string{"0123456789abcdef"}}},
+		},
+		{
+			name: "everything set",
+			env: with(minimal(), "FIRESTORE_DATABASE", "crm", "CRM_PHONE_REGION", "gb", "CRM_REQUEST_TIMEOUT", "2500ms",
+				"CRM_API_KEY_HEADER", "X-Ccaip-Key", "CRM_API_KEYS", " 0123456789abcdef , fedcba9876543210,, "),
+			want: config.Config{Project: "proj", Database: "crm", PhoneRegion: "GB", RequestTimeout: 2500 * time.Millisecond,
+				Auth: auth.Config{Method: "custom_header", HeaderName: "X-Ccaip-Key", APIKeys: []string{"0123456789abcdef", "fedcba9876543210"}}},
+		},
+		{
+			name: "GCP_PROJECT fallback",
+			env:  with(minimal(), "GOOGLE_CLOUD_PROJECT", "", "GCP_PROJECT", "old"),
+			want: config.Config{Project: "old", Database: "(default)", PhoneRegion: "US", RequestTimeout: 4 * time.Second,
+				Auth: auth.Config{Method: "custom_header", HeaderName: "X-Api-Key", APIKeys: []string{"0123456789abcdef"}}},
+		},
+		{
+			name: "blank values take the default",
+			env:  with(minimal(), "FIRESTORE_DATABASE", "  ", "CRM_API_KEY_HEADER", "", "CRM_REQUEST_TIMEOUT", " "),
+			want: config.Config{Project: "proj", Database: "(default)", PhoneRegion: "US", RequestTimeout: 4 * time.Second,
+				Auth: auth.Config{Method: "custom_header", HeaderName: "X-Api-Key", APIKeys: []string{"0123456789abcdef"}}},
+		},
+		{
+			name: "basic",
+			env: map[string]string{"GOOGLE_CLOUD_PROJECT": "proj", "CRM_AUTH_METHOD": "basic",
+				"CRM_BASIC_USERNAME": " ccaip ", "CRM_BASIC_PASSWORD": "pw"},
+			want: config.Config{Project: "proj", Database: "(default)", PhoneRegion: "US", RequestTimeout: 4 * time.Second,
+				Auth: auth.Config{Method: "basic", BasicUsername: "ccaip", BasicPassword: "pw", HeaderName: "X-Api-Key"}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := config.Load(lookup(tt.env))
+			if err != nil {
+				t.Fatalf("Load: got error %v, want none", err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Load:\ngot  %+v\nwant %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoadAllProblemsAtOnce(t *testing.T) {
+	env := map[string]string{
+		"CRM_PHONE_REGION":    "USA",
+		"CRM_REQUEST_TIMEOUT": "soon",
+		"CRM_AUTH_METHOD":     "custom_header",
+		"CRM_API_KEYS":        "short",
+	}
+	_, err := config.Load(lookup(env))
+	if err == nil {
+		t.Fatal("Load: got nil, want errors")
+	}
+	for _, want := range []string{"GOOGLE_CLOUD_PROJECT", "CRM_PHONE_REGION", "CRM_REQUEST_TIMEOUT", "at least 16 characters"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("Load error %q: want it to mention %q", err, want)
+		}
+	}
+	if u, ok := err.(interface{ Unwrap() []error }); !ok || len(u.Unwrap()) != 4 {
+		t.Errorf("Load error: got %T, want errors.Join of 4 problems", err)
+	}
+}
+
+func TestLoadEmptyEnvironment(t *testing.T) {
+	_, err := config.Load(lookup(nil))
+	if err == nil {
+		t.Fatal("Load: got nil, want errors")
+	}
+	for _, want := range []string{"GOOGLE_CLOUD_PROJECT", "authentication method"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("Load error %q: want it to mention %q", err, want)
+		}
+	}
+}
+
+func TestLoadTimeout(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"1ms", time.Millisecond, true},
+		{"1s", time.Second, true},
+		{"9.5s", 9500 * time.Millisecond, true},
+		{"10s", 10 * time.Second, true},
+		{"10.001s", 0, false},
+		{"11s", 0, false},
+		{"1m", 0, false},
+		{"0s", 0, false},
+		{"0", 0, false},
+		{"-1s", 0, false},
+		{"4", 0, false}, // no unit
+		{"four seconds", 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			c, err := config.Load(lookup(with(minimal(), "CRM_REQUEST_TIMEOUT", tt.in)))
+			if got := err == nil; got != tt.ok {
+				t.Fatalf("Load with CRM_REQUEST_TIMEOUT=%q: got ok=%v (%v), want ok=%v", tt.in, got, err, tt.ok)
+			}
+			if !tt.ok {
+				if !strings.Contains(err.Error(), "CRM_REQUEST_TIMEOUT") {
+					t.Errorf("error %q: want it to name CRM_REQUEST_TIMEOUT", err)
+				}
+				return
+			}
+			if c.RequestTimeout != tt.want {
+				t.Errorf("RequestTimeout: got %v, want %v", c.RequestTimeout, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoadRegion(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string
+		ok   bool
+	}{
+		{"us", "US", true},
+		{" de ", "DE", true},
+		{"USA", "", false},
+		{"U", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			c, err := config.Load(lookup(with(minimal(), "CRM_PHONE_REGION", tt.in)))
+			if got := err == nil; got != tt.ok {
+				t.Fatalf("got ok=%v (%v), want ok=%v", got, err, tt.ok)
+			}
+			if tt.ok && c.PhoneRegion != tt.want {
+				t.Errorf("PhoneRegion: got %q, want %q", c.PhoneRegion, tt.want)
+			}
+		})
+	}
+}
+
+// A two-letter code that is no region passes Load today, and then every
+// phone number fails to parse (ccai.PhoneOf keeps it raw, lookup finds
+// nothing) without a word in the logs.
+func TestLoadUnknownRegion(t *testing.T) {
+	for _, region := range []string{"XX", "ZZ", "12"} {
+		t.Run(region, func(t *testing.T) {
+			if _, err := config.Load(lookup(with(minimal(), "CRM_PHONE_REGION", region))); err == nil {
+				t.Errorf("Load with CRM_PHONE_REGION=%q: got nil, want an error", region)
+			}
+		})
+	}
+}

@@ -1,0 +1,50 @@
+// Package testenv gives tests the emulators that scripts/test starts. A
+// bare `go test ./...` without them skips the emulator tests; with
+// CRM_REQUIRE_EMULATORS=1 (set by scripts/test, hence CI) a missing
+// emulator fails the test instead, so nothing skips silently.
+package testenv
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"testing"
+
+	"cloud.google.com/go/firestore"
+)
+
+// FirestoreHost returns FIRESTORE_EMULATOR_HOST, or skips (fails when
+// emulators are required) without it.
+func FirestoreHost(t testing.TB) string {
+	t.Helper()
+	host := os.Getenv("FIRESTORE_EMULATOR_HOST")
+	if host == "" {
+		if os.Getenv("CRM_REQUIRE_EMULATORS") == "1" {
+			t.Fatal("FIRESTORE_EMULATOR_HOST is not set but CRM_REQUIRE_EMULATORS=1: run scripts/test")
+		}
+		t.Skip("FIRESTORE_EMULATOR_HOST not set: run scripts/test to start the emulators")
+	}
+	return host
+}
+
+// Project returns a fresh project id: each test gets its own data in
+// the one emulator.
+func Project() string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return "demo-t" + hex.EncodeToString(b)
+}
+
+// Firestore returns a client of a fresh project on the emulator, closed
+// when the test ends.
+func Firestore(t testing.TB) *firestore.Client {
+	t.Helper()
+	FirestoreHost(t)
+	c, err := firestore.NewClient(context.Background(), Project())
+	if err != nil {
+		t.Fatalf("firestore client: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
