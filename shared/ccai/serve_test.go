@@ -18,7 +18,6 @@ import (
 	"example.com/crm/shared/crm"
 )
 
-
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 func TestStatusOf(t *testing.T) {

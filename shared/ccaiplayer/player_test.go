@@ -438,7 +438,6 @@ func TestEndpointNames(t *testing.T) {
 	}
 }
 
-
 // A CRM may answer numeric ids above 2^53 (64-bit database ids); the id
 // the platform keeps must be the one sent.
 func TestCallBigNumericID(t *testing.T) {
