@@ -60,7 +60,7 @@ func AccountFromParams(p *Params, region string) (crm.Account, error) {
 func PhoneOf(raw, region string) crm.Phone {
 	n, err := phone.Parse(strings.ReplaceAll(raw, "*", ""), region)
 	if err != nil {
-		return crm.Phone{Raw: raw}
+		return crm.Phone{Raw: raw, Digits: phone.LocalDigits(raw)}
 	}
 	return crm.Phone{Raw: n.Raw, E164: n.E164}
 }

@@ -8,11 +8,13 @@ import (
 )
 
 // Phone is a phone number of an account: as first received and in E.164
-// form. E164 is empty when the raw value is not a phone number (such an
-// entry is kept, but finds nothing).
+// form. When the country cannot be told (E164 empty), Digits holds its
+// digits without a trunk prefix, by which it is still found; when the raw
+// value is no phone number at all, both are empty and it finds nothing.
 type Phone struct {
-	Raw  string
-	E164 string
+	Raw    string
+	E164   string
+	Digits string
 }
 
 // Account is the Account/Contact/Customer entity. Records belong to it.
@@ -36,8 +38,11 @@ type Account struct {
 func (a Account) Keys() []string {
 	var keys []string
 	for _, p := range a.Phones {
-		if p.E164 != "" {
+		switch {
+		case p.E164 != "":
 			keys = append(keys, "phone:"+p.E164)
+		case p.Digits != "":
+			keys = append(keys, "phonedigits:"+p.Digits)
 		}
 	}
 	for _, e := range a.Emails {
@@ -96,8 +101,11 @@ func (a *Account) Merge(b Account) bool {
 }
 
 func samePhone(p, q Phone) bool {
-	if p.E164 != "" || q.E164 != "" {
+	switch {
+	case p.E164 != "" || q.E164 != "":
 		return p.E164 == q.E164
+	case p.Digits != "" || q.Digits != "":
+		return p.Digits == q.Digits
 	}
 	return p.Raw == q.Raw
 }

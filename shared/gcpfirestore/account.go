@@ -14,8 +14,9 @@ import (
 )
 
 type phoneDoc struct {
-	Raw  string `firestore:"raw"`
-	E164 string `firestore:"e164"`
+	Raw    string `firestore:"raw"`
+	E164   string `firestore:"e164"`
+	Digits string `firestore:"digits,omitempty"`
 }
 
 type accountDoc struct {
@@ -40,10 +41,13 @@ func toAccountDoc(a crm.Account) accountDoc {
 		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 	}
 	for _, p := range a.Phones {
-		d.PhoneEntries = append(d.PhoneEntries, phoneDoc{Raw: p.Raw, E164: p.E164})
-		if p.E164 != "" {
+		d.PhoneEntries = append(d.PhoneEntries, phoneDoc{Raw: p.Raw, E164: p.E164, Digits: p.Digits})
+		switch {
+		case p.E164 != "":
 			d.Phones = append(d.Phones, p.E164)
 			d.PhoneTails = append(d.PhoneTails, phone.Tails(p.E164)...)
+		case p.Digits != "":
+			d.PhoneTails = append(d.PhoneTails, phone.Tails("+"+p.Digits)...)
 		}
 	}
 	return d
@@ -56,7 +60,7 @@ func fromAccountDoc(id string, d accountDoc) crm.Account {
 		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
 	}
 	for _, p := range d.PhoneEntries {
-		a.Phones = append(a.Phones, crm.Phone{Raw: p.Raw, E164: p.E164})
+		a.Phones = append(a.Phones, crm.Phone{Raw: p.Raw, E164: p.E164, Digits: p.Digits})
 	}
 	return a
 }

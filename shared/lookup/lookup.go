@@ -113,8 +113,9 @@ func accountTerm(ctx context.Context, store crm.AccountStore, t query.Term, regi
 
 // AccountsByPhone finds the accounts holding a phone number given in any
 // format: the exact E.164 number first, else by trailing digits (wildcard
-// patterns, and national numbers of another country than the default
-// region). Input that is no phone number finds nothing.
+// patterns, national numbers of another country than the default region,
+// and numbers stored without a known country). Input that is no phone
+// number finds nothing.
 func AccountsByPhone(ctx context.Context, store crm.AccountStore, raw, region string) ([]crm.Account, error) {
 	s, err := phone.SearchFor(raw, region)
 	if err != nil {
@@ -126,10 +127,14 @@ func AccountsByPhone(ctx context.Context, store crm.AccountStore, raw, region st
 			return got, err
 		}
 	}
-	if s.Tail != "" {
-		return store.FindAccounts(ctx, crm.AccountCondition{Field: crm.AccountByPhoneTail, Value: s.Tail}, perQuery)
+	tail := s.Tail
+	if tail == "" {
+		tail = phone.NationalDigits(s.E164)
 	}
-	return nil, nil
+	if len(tail) < phone.MinTailDigits {
+		return nil, nil
+	}
+	return store.FindAccounts(ctx, crm.AccountCondition{Field: crm.AccountByPhoneTail, Value: tail}, perQuery)
 }
 
 // NormalizeEmail trims and lower-cases an email address.

@@ -96,6 +96,11 @@ func Parse(raw, region string) (Number, error) {
 	if phonenumbers.IsPossibleNumberWithReason(n) == phonenumbers.TOO_LONG {
 		return Number{}, invalid("too long for its country")
 	}
+	if n.GetCountryCode() == 1 && (national[0] == '0' || national[0] == '1') {
+		// No North American area code starts with 0 or 1: "03 1234 5678"
+		// is another country's national number, not +1 031 234 5678.
+		return Number{}, invalid("not a North American number")
+	}
 	e164 := phonenumbers.Format(n, phonenumbers.E164)
 	if !isE164(e164) {
 		return Number{}, invalid("more than 15 digits")
@@ -264,4 +269,30 @@ func invalid(reason string) error {
 func CheckRegion(region string) error {
 	_, err := normaliseRegion(region)
 	return err
+}
+
+// LocalDigits returns the digits of raw with leading zeros (a trunk
+// prefix) stripped, when raw is made of phone number characters and has
+// MinTailDigits to 15 such digits; else "". A number whose country is not
+// known (a national number of another country than the default region)
+// is kept and searched by these.
+func LocalDigits(raw string) string {
+	if checkChars(raw, true) != nil {
+		return ""
+	}
+	d := strings.TrimLeft(digitsOf(raw), "0")
+	if len(d) < MinTailDigits || len(d) > maxDigits {
+		return ""
+	}
+	return d
+}
+
+// NationalDigits returns the national significant number of an E.164
+// number ("2223334444" for "+12223334444"), or "".
+func NationalDigits(e164 string) string {
+	n, err := phonenumbers.Parse(e164, defaultRegion)
+	if err != nil {
+		return ""
+	}
+	return phonenumbers.GetNationalSignificantNumber(n)
 }

@@ -1,0 +1,92 @@
+package e2e
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"example.com/crm/shared/ccaiplayer"
+	"example.com/crm/shared/portal"
+)
+
+func ccaiPortalParam(k, v string) portal.Parameter { return portal.Parameter{Key: k, Value: v} }
+
+// CCAI Platform retries a call for a week; any write received again
+// leaves what the first one made.
+func TestRetriesOfEveryWrite(t *testing.T) {
+	p := newPlayer(t)
+	v := ccaiplayer.Vars{"NAME": "Retry", "PHONE_NUMBER": uniquePhone(t, "1"), "EMAIL": "retry" + uniqueID(t) + "@example.com",
+		"Call_ID": uniqueID(t), "TICKET_SUBJECT": "Retried", "COMMENT_BODY": "Call started"}
+	first := call(t, p, "create_account", v, 201)
+	for range 3 {
+		if again := call(t, p, "create_account", v, 200); again.ID != first.ID {
+			t.Fatalf("create account again: got %s, want %s", again.ID, first.ID)
+		}
+	}
+	v["ACCOUNT_ID"] = first.ID
+	rec := call(t, p, "create_record", v, 201)
+	for range 3 {
+		if again := call(t, p, "create_record", v, 200); again.ID != rec.ID {
+			t.Fatalf("create record again: got %s, want %s", again.ID, rec.ID)
+		}
+	}
+	v["RECORD_ID"] = rec.ID
+	upd := call(t, p, "update_record", v, 200)
+	for range 3 {
+		if again := call(t, p, "update_record", v, 200); string(again.Body) != string(upd.Body) {
+			t.Fatalf("update again changed the record:\n%s\n%s", upd.Body, again.Body)
+		}
+	}
+	com := call(t, p, "comment", v, 201)
+	for range 3 {
+		if again := call(t, p, "comment", v, 200); again.ID != com.ID {
+			t.Fatalf("comment again: got %s, want %s", again.ID, com.ID)
+		}
+	}
+	a := account(t, p, first.ID)
+	if len(a.Records) != 1 {
+		t.Errorf("account records: got %v, want one", a.Records)
+	}
+	if r := record(t, p, rec.ID); len(r.Comments) != 1 || len(r.Sessions) != 1 {
+		t.Errorf("record: got %d comments and %d sessions, want 1 and 1", len(r.Comments), len(r.Sessions))
+	}
+}
+
+// Twenty simultaneous identical creates (a retry racing the original)
+// make one account and one record.
+func TestConcurrentCreatesOverHTTP(t *testing.T) {
+	p := newPlayer(t)
+	v := ccaiplayer.Vars{"NAME": "Race", "PHONE_NUMBER": uniquePhone(t, "1"), "Call_ID": uniqueID(t)}
+	ids := race(t, p, "create_account", v)
+	v["ACCOUNT_ID"] = ids[0]
+	race(t, p, "create_record", v)
+	if a := account(t, p, ids[0]); len(a.Records) != 1 {
+		t.Errorf("records: got %v, want one", a.Records)
+	}
+}
+
+func race(t *testing.T, p *ccaiplayer.Player, name string, v ccaiplayer.Vars) []string {
+	t.Helper()
+	const n = 20
+	ids := make([]string, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			res, err := p.Call(context.Background(), name, v)
+			if err != nil || res.Status/100 != 2 {
+				t.Errorf("%s %d: %v %d %s", name, i, err, res.Status, res.Body)
+			}
+			ids[i] = res.ID
+		})
+	}
+	close(start)
+	wg.Wait()
+	for i := range n {
+		if ids[i] != ids[0] {
+			t.Fatalf("%s %d got %s, %s 0 got %s", name, i, ids[i], name, ids[0])
+		}
+	}
+	return ids
+}
