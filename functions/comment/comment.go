@@ -30,9 +30,7 @@ func (h Handler) Serve(ctx context.Context, req *ccai.Request) (ccai.Response, e
 		recordID = req.Params.Get(append([]string{"id"}, ccai.RecordIDFields...)...)
 	}
 	if recordID == "" {
-		if last := req.LastPathSegment(); !strings.EqualFold(last, "comments") && !strings.EqualFold(last, "comment") {
-			recordID = last
-		}
+		recordID = req.LastPathSegment("records", "record", "tickets", "ticket", "cases", "case")
 	}
 	if recordID == "" {
 		return ccai.Response{}, crm.Errorf(crm.Invalid, "no record id: put it in the URL (.../records/{RECORD_ID}/comments) or in an id parameter")

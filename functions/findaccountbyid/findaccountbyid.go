@@ -29,7 +29,7 @@ func (h Handler) Serve(ctx context.Context, req *ccai.Request) (ccai.Response, e
 		id = req.Params.Get(append([]string{"id"}, ccai.AccountIDFields...)...)
 	}
 	if id == "" {
-		id = req.LastPathSegment()
+		id = req.LastPathSegment("account", "contacts", "contact")
 	}
 	if id == "" {
 		return ccai.Response{}, crm.Errorf(crm.NotFound, "no account id in the request")

@@ -49,5 +49,5 @@ func RecordID(req *ccai.Request) string {
 	if id := req.Params.Get(append([]string{"id"}, ccai.RecordIDFields...)...); id != "" {
 		return id
 	}
-	return req.LastPathSegment()
+	return req.LastPathSegment("records", "record", "tickets", "ticket", "cases", "case")
 }

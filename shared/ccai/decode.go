@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"example.com/crm/shared/crm"
 )
@@ -45,6 +46,9 @@ func DecodeParams(r *http.Request, maxBody int64) (Params, error) {
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return p, nil
+	}
+	if !utf8.Valid(body) {
+		return p, crm.Errorf(crm.Invalid, "request body is not UTF-8")
 	}
 	mediaType, mparams, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil {

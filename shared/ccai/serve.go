@@ -46,31 +46,41 @@ type Request struct {
 
 // PathID returns the segment that follows the first segment named one of
 // names (case-insensitively), such as the id in ".../records/{id}". A
-// variable the platform left unsubstituted ("{RECORD_ID}") counts as
-// missing.
+// variable the platform left unsubstituted ("{RECORD_ID}") or empty counts
+// as missing: the framework's router turns "/records//comments" into
+// "/records/comments", so a collection word is no id either.
 func (r *Request) PathID(names ...string) string {
 	for i := 0; i+1 < len(r.Path); i++ {
 		for _, n := range names {
 			if strings.EqualFold(r.Path[i], n) {
-				return idValue(r.Path[i+1])
+				return idValue(r.Path[i+1], names)
 			}
 		}
 	}
 	return ""
 }
 
-// LastPathSegment returns the last segment of the path ("" for "/").
-func (r *Request) LastPathSegment() string {
+// LastPathSegment returns the last segment of the path, unless it is a
+// collection word or one of names ("" for "/", ".../records").
+func (r *Request) LastPathSegment(names ...string) string {
 	if len(r.Path) == 0 {
 		return ""
 	}
-	return idValue(r.Path[len(r.Path)-1])
+	return idValue(r.Path[len(r.Path)-1], names)
 }
 
-func idValue(s string) string {
+// collectionWords name collections in the URLs of this CRM's endpoints.
+var collectionWords = []string{"accounts", "records", "comments", "comment", "search", "attachments", "files"}
+
+func idValue(s string, names []string) string {
 	s = strings.TrimSpace(s)
 	if strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}") {
 		return ""
+	}
+	for _, w := range append(names, collectionWords...) {
+		if strings.EqualFold(s, w) {
+			return ""
+		}
 	}
 	return s
 }

@@ -262,14 +262,15 @@ func TestPathID(t *testing.T) {
 		wantID   string
 		wantLast string
 	}{
-		{"/records/r1/comments", []string{"records"}, "r1", "comments"},
-		{"/Records/r1/comments", []string{"records"}, "r1", "comments"},
+		{"/records/r1/comments", []string{"records"}, "r1", ""},
+		{"/Records/r1/comments", []string{"records"}, "r1", ""},
 		{"/records/r1", []string{"tickets", "records"}, "r1", "r1"},
 		{"/api/v1/accounts/a%2Fb%20c", []string{"accounts"}, "a/b c", "a/b c"},
-		{"/records/{RECORD_ID}/comments", []string{"records"}, "", "comments"},
+		{"/records/{RECORD_ID}/comments", []string{"records"}, "", ""},
+		{"/records/comments", []string{"records"}, "", ""},
 		{"/records/%7BRECORD_ID%7D", []string{"records"}, "", ""},
 		{"/accounts/{ACCOUNT_ID}", []string{"accounts"}, "", ""},
-		{"/records", []string{"records"}, "", "records"},
+		{"/records", []string{"records"}, "", ""},
 		{"/", []string{"records"}, "", ""},
 		{"/accounts/a1/records/r1", []string{"records"}, "r1", "r1"},
 		{"/accounts/a1/records/r1", []string{"accounts"}, "a1", "r1"},
