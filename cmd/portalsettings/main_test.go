@@ -1,0 +1,33 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestSettingsFromTerraformOutput(t *testing.T) {
+	out := `{"urls":{"FindAccountByQuery":"https://crm-find-account-by-query-x.a.run.app","FindAccountByID":"https://b.run.app",
+	"CreateAccount":"https://c.run.app","FindRecordByQuery":"https://d.run.app","CreateRecord":"https://e.run.app",
+	"UpdateRecord":"https://f.run.app","Comment":"https://g.run.app","ReadAPI":"https://h.run.app"},
+	"auth_method":"custom_header","api_key_header":"X-Api-Key"}`
+	env := map[string]string{"TF_VAR_crm_api_keys": "new-key-0123456789abcdef, old-key-0123456789abcdef"}
+	s, err := settings(strings.NewReader(out), func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := s.Auth.CustomHeader[0].Value, "new-key-0123456789abcdef"; got != want {
+		t.Errorf("API key: got %q, want %q (the first, newest one)", got, want)
+	}
+	if got, want := s.Endpoints.FindAccountByQuery.URL, "https://crm-find-account-by-query-x.a.run.app/accounts/search"; got != want {
+		t.Errorf("find account URL: got %q, want %q", got, want)
+	}
+	if got, want := s.CRMAPI.RecordURL, "https://h.run.app/records/{RECORD_ID}"; got != want {
+		t.Errorf("record_url: got %q, want %q", got, want)
+	}
+	if _, err := settings(strings.NewReader(out), func(string) (string, bool) { return "", false }); err == nil {
+		t.Error("no credentials: got no error")
+	}
+	if _, err := settings(strings.NewReader(`{"urls":{}}`), func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err == nil {
+		t.Error("no URLs: got no error")
+	}
+}
