@@ -12,6 +12,8 @@ import (
 
 	"example.com/crm/shared/auth"
 	"example.com/crm/shared/crm"
+	"example.com/crm/shared/dbcost"
+	"example.com/crm/shared/logging"
 )
 
 // statusOf maps error codes to HTTP statuses. CCAI Platform retries a 400
@@ -123,13 +125,18 @@ func Serve(name string, o Options, ep Endpoint) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		status := http.StatusInternalServerError
+		ctx, cost := dbcost.WithCounter(r.Context())
+		if trace := traceID(r); trace != "" {
+			ctx = logging.WithTrace(ctx, trace)
+		}
+		r = r.WithContext(ctx)
 		defer func() {
 			if p := recover(); p != nil {
-				o.Log.ErrorContext(r.Context(), "panic", "endpoint", name, "panic", p)
+				o.Log.ErrorContext(ctx, "panic", "endpoint", name, "panic", p)
 				writeError(w, crm.Errorf(crm.Internal, "internal error"))
 			}
-			o.Log.InfoContext(r.Context(), "request", "endpoint", name, "method", r.Method,
-				"status", status, "ms", float64(time.Since(start).Microseconds())/1000)
+			o.Log.InfoContext(ctx, "request", "endpoint", name, "method", r.Method, "status", status,
+				"ms", float64(time.Since(start).Microseconds())/1000, "reads", cost.Reads(), "writes", cost.Writes())
 		}()
 		status = serve(w, r, name, o, ep)
 	})
@@ -172,6 +179,19 @@ func serve(w http.ResponseWriter, r *http.Request, name string, o Options, ep En
 	}
 	WriteJSON(w, resp.Status, resp.Body)
 	return resp.Status
+}
+
+// traceID is the trace of a request from Google's front end
+// (X-Cloud-Trace-Context: TRACE_ID/SPAN_ID;o=1, or W3C traceparent).
+func traceID(r *http.Request) string {
+	if h := r.Header.Get("X-Cloud-Trace-Context"); h != "" {
+		id, _, _ := strings.Cut(h, "/")
+		return id
+	}
+	if parts := strings.Split(r.Header.Get("traceparent"), "-"); len(parts) == 4 {
+		return parts[1]
+	}
+	return ""
 }
 
 func pathSegments(u *url.URL) []string {

@@ -53,7 +53,11 @@ func Open(ctx context.Context, project, database string) (*Store, error) {
 	if database == "" {
 		database = firestore.DefaultDatabaseID
 	}
-	c, err := firestore.NewClientWithDatabase(ctx, project, database)
+	opts, err := clientOptions()
+	if err != nil {
+		return nil, fmt.Errorf("firestore connection: %w", err)
+	}
+	c, err := firestore.NewClientWithDatabase(ctx, project, database, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("firestore client for %s/%s: %w", project, database, err)
 	}
