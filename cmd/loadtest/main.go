@@ -1,0 +1,236 @@
+// Command loadtest measures the latency of every Generic API endpoint on
+// the local stack (functions in their own processes, Firestore emulator)
+// and the Firestore reads and writes each request costs, as the
+// functions log them. It calls the endpoints as CCAI Platform would,
+// through the portal settings file, and prints a table. It is a
+// benchmark, not a test: numbers vary with the machine.
+//
+//	go run ./cmd/loadtest [-n 200] [-c 1]
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"example.com/crm/shared/auth"
+	"example.com/crm/shared/ccaiplayer"
+	"example.com/crm/shared/localstack"
+)
+
+func main() {
+	n := flag.Int("n", 200, "requests per endpoint")
+	c := flag.Int("c", 1, "concurrent callers")
+	flag.Parse()
+	if err := run(*n, *c); err != nil {
+		log.Fatal(err)
+	}
+}
+
+type step struct {
+	label    string
+	endpoint string // the function that logs it
+	do       func(ctx context.Context, i int) error
+}
+
+func run(n, conc int) error {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "crm-loadtest-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	logPath := filepath.Join(dir, "stack.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(os.Stderr, "starting the local stack...")
+	stack, err := localstack.Start(ctx, localstack.Options{
+		Dir: dir, Project: "demo-loadtest", FirestoreHost: os.Getenv("FIRESTORE_EMULATOR_HOST"), Log: logFile,
+		Auth: auth.Config{Method: auth.MethodCustomHeader, HeaderName: "X-Api-Key", APIKeys: []string{"loadtest-key-0123456789"}},
+	})
+	if err != nil {
+		return err
+	}
+	defer stack.Stop()
+	p := ccaiplayer.New(stack.Settings)
+	run := fmt.Sprint(time.Now().UnixNano() % 1e6)
+	phone := func(i int) string { return fmt.Sprintf("+1202%07d", (i*7919)%9_000_000+1_000_000) }
+	accounts := make([]string, n)
+	records := make([]string, n)
+	expect := func(res ccaiplayer.Result, err error, want ...int) error {
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(want, res.Status) {
+			return fmt.Errorf("got %d %s", res.Status, res.Body)
+		}
+		return nil
+	}
+	steps := []step{
+		{"create account (new caller)", "CreateAccount", func(ctx context.Context, i int) error {
+			res, err := p.Call(ctx, "create_account", ccaiplayer.Vars{"NAME": "Load " + fmt.Sprint(i), "PHONE_NUMBER": phone(i), "EMAIL": fmt.Sprintf("load%s-%d@example.com", run, i)})
+			accounts[i] = res.ID
+			return expect(res, err, 201)
+		}},
+		{"create account (retry)", "CreateAccount", func(ctx context.Context, i int) error {
+			res, err := p.Call(ctx, "create_account", ccaiplayer.Vars{"NAME": "Load " + fmt.Sprint(i), "PHONE_NUMBER": phone(i), "EMAIL": fmt.Sprintf("load%s-%d@example.com", run, i)})
+			return expect(res, err, 200)
+		}},
+		{"find account by query (found)", "FindAccountByQuery", func(ctx context.Context, i int) error {
+			res, err := p.Call(ctx, "find_account_by_query", ccaiplayer.Vars{"PHONE_NUMBER": phone(i)})
+			return expect(res, err, 200)
+		}},
+		{"find account by query (not found)", "FindAccountByQuery", func(ctx context.Context, i int) error {
+			res, err := p.Call(ctx, "find_account_by_query", ccaiplayer.Vars{"PHONE_NUMBER": fmt.Sprintf("+1303%07d", i+1_000_000)})
+			return expect(res, err, 404)
+		}},
+		{"find account by ID", "FindAccountByID", func(ctx context.Context, i int) error {
+			res, err := p.Call(ctx, "find_account_by_id", ccaiplayer.Vars{"ACCOUNT_ID": accounts[i]})
+			return expect(res, err, 200)
+		}},
+		{"find record by query (not found)", "FindRecordByQuery", func(ctx context.Context, i int) error {
+			res, err := p.Call(ctx, "find_record_by_query", ccaiplayer.Vars{"ACCOUNT_ID": accounts[i], "Call_ID": run + fmt.Sprint(i)})
+			return expect(res, err, 404)
+		}},
+		{"create record", "CreateRecord", func(ctx context.Context, i int) error {
+			res, err := p.Call(ctx, "create_record", ccaiplayer.Vars{"ACCOUNT_ID": accounts[i], "Call_ID": run + fmt.Sprint(i), "TICKET_SUBJECT": "Load"})
+			records[i] = res.ID
+			return expect(res, err, 201)
+		}},
+		{"find record by query (found)", "FindRecordByQuery", func(ctx context.Context, i int) error {
+			res, err := p.Call(ctx, "find_record_by_query", ccaiplayer.Vars{"ACCOUNT_ID": accounts[i], "Call_ID": run + fmt.Sprint(i)})
+			return expect(res, err, 200)
+		}},
+		{"update record", "UpdateRecord", func(ctx context.Context, i int) error {
+			res, err := p.Call(ctx, "update_record", ccaiplayer.Vars{"RECORD_ID": records[i], "RATING": "5", "TICKET_SUBJECT": "Load " + fmt.Sprint(i)})
+			return expect(res, err, 200)
+		}},
+		{"comment", "Comment", func(ctx context.Context, i int) error {
+			res, err := p.Call(ctx, "comment", ccaiplayer.Vars{"RECORD_ID": records[i], "COMMENT_BODY": "Call started", "Call_ID": run + fmt.Sprint(i)})
+			return expect(res, err, 201)
+		}},
+		{"read API: record", "ReadAPI", func(ctx context.Context, i int) error {
+			var v map[string]any
+			status, err := p.Get(ctx, p.RecordURL(records[i]), &v)
+			if err == nil && status != 200 {
+				err = fmt.Errorf("got %d", status)
+			}
+			return err
+		}},
+	}
+	fmt.Printf("%d requests per endpoint, %d concurrent callers, Firestore emulator, %s\n\n", n, conc, time.Now().Format(time.DateOnly))
+	fmt.Printf("| %-34s | %8s | %8s | %8s | %6s | %6s |\n", "endpoint", "p50 ms", "p99 ms", "max ms", "reads", "writes")
+	fmt.Printf("|%s|%s|%s|%s|%s|%s|\n", dashes(36), dashes(10), dashes(10), dashes(10), dashes(8), dashes(8))
+	offset := 0
+	for _, s := range steps {
+		lat, err := measure(ctx, n, conc, s.do)
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.label, err)
+		}
+		time.Sleep(200 * time.Millisecond) // let the functions' log lines land
+		reads, writes, count, next, err := costs(logPath, offset, s.endpoint)
+		if err != nil {
+			return err
+		}
+		offset = next
+		if count != n {
+			return fmt.Errorf("%s: %d log lines for %d requests", s.label, count, n)
+		}
+		fmt.Printf("| %-34s | %8.2f | %8.2f | %8.2f | %6.2f | %6.2f |\n", s.label, pct(lat, 50), pct(lat, 99), pct(lat, 100),
+			float64(reads)/float64(count), float64(writes)/float64(count))
+	}
+	return nil
+}
+
+func dashes(n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = '-'
+	}
+	return string(b)
+}
+
+func measure(ctx context.Context, n, conc int, do func(context.Context, int) error) ([]time.Duration, error) {
+	lat := make([]time.Duration, n)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first error
+	for range conc {
+		wg.Go(func() {
+			for i := range next {
+				start := time.Now()
+				err := do(ctx, i)
+				lat[i] = time.Since(start)
+				if err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return lat, first
+}
+
+func pct(d []time.Duration, p float64) float64 {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	i := int(float64(len(s))*p/100+0.5) - 1
+	i = max(0, min(i, len(s)-1))
+	return float64(s[i].Microseconds()) / 1000
+}
+
+// costs sums the reads and writes that the request log lines of endpoint
+// report, from byte offset on.
+func costs(path string, offset int, endpoint string) (reads, writes int64, count, end int, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, 0, 0, 0, err
+	}
+	defer f.Close()
+	if _, err := f.Seek(int64(offset), 0); err != nil {
+		return 0, 0, 0, 0, err
+	}
+	sc := bufio.NewScanner(f)
+	end = offset
+	for sc.Scan() {
+		line := sc.Bytes()
+		end += len(line) + 1
+		i := slices.Index(line, '{')
+		if i < 0 {
+			continue
+		}
+		var e struct {
+			Message  string `json:"message"`
+			Endpoint string `json:"endpoint"`
+			Reads    int64  `json:"reads"`
+			Writes   int64  `json:"writes"`
+		}
+		if json.Unmarshal(line[i:], &e) != nil || e.Message != "request" || e.Endpoint != endpoint {
+			continue
+		}
+		reads += e.Reads
+		writes += e.Writes
+		count++
+	}
+	return reads, writes, count, end, sc.Err()
+}
+
