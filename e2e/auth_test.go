@@ -89,4 +89,3 @@ func TestBasicAuthStack(t *testing.T) {
 		}
 	}
 }
-

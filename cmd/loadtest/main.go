@@ -233,4 +233,3 @@ func costs(path string, offset int, endpoint string) (reads, writes int64, count
 	}
 	return reads, writes, count, end, sc.Err()
 }
-
