@@ -25,13 +25,7 @@ func New(o ccai.Options, store crm.RecordStore) http.Handler {
 
 // Serve answers 201 and the comment, or 200 and the one already stored.
 func (h Handler) Serve(ctx context.Context, req *ccai.Request) (ccai.Response, error) {
-	recordID := req.PathID("records", "record", "tickets", "ticket", "cases", "case")
-	if recordID == "" {
-		recordID = req.Params.Get(append([]string{"id"}, ccai.RecordIDFields...)...)
-	}
-	if recordID == "" {
-		recordID = req.LastPathSegment("records", "record", "tickets", "ticket", "cases", "case")
-	}
+	recordID := req.RecordID()
 	if recordID == "" {
 		return ccai.Response{}, crm.Errorf(crm.Invalid, "no record id: put it in the URL (.../records/{RECORD_ID}/comments) or in an id parameter")
 	}
@@ -47,11 +41,7 @@ func (h Handler) Serve(ctx context.Context, req *ccai.Request) (ccai.Response, e
 	if err != nil {
 		return ccai.Response{}, err
 	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	return ccai.Response{Status: status, Body: ccai.Comment(recordID, com)}, nil
+	return ccai.Created(created, ccai.Comment(recordID, com)), nil
 }
 
 // isHTML decides whether a comment is HTML: as the request says

@@ -33,9 +33,5 @@ func (h Handler) Serve(ctx context.Context, req *ccai.Request) (ccai.Response, e
 	if err != nil {
 		return ccai.Response{}, err
 	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	return ccai.Response{Status: status, Body: ccai.Account(acc)}, nil
+	return ccai.Created(created, ccai.Account(acc)), nil
 }

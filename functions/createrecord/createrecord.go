@@ -41,9 +41,5 @@ func (h Handler) Serve(ctx context.Context, req *ccai.Request) (ccai.Response, e
 	if err != nil {
 		return ccai.Response{}, err
 	}
-	status := http.StatusOK
-	if created {
-		status = http.StatusCreated
-	}
-	return ccai.Response{Status: status, Body: ccai.Record(rec)}, nil
+	return ccai.Created(created, ccai.Record(rec)), nil
 }

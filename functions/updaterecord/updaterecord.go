@@ -24,7 +24,7 @@ func New(o ccai.Options, store crm.RecordStore) http.Handler {
 
 // Serve answers the updated record.
 func (h Handler) Serve(ctx context.Context, req *ccai.Request) (ccai.Response, error) {
-	id := RecordID(req)
+	id := req.RecordID()
 	if id == "" {
 		return ccai.Response{}, crm.Errorf(crm.Invalid, "no record id: put it in the URL (.../records/{RECORD_ID}) or in an id parameter")
 	}
@@ -37,17 +37,4 @@ func (h Handler) Serve(ctx context.Context, req *ccai.Request) (ccai.Response, e
 		return ccai.Response{}, err
 	}
 	return ccai.Response{Body: ccai.Record(r)}, nil
-}
-
-// RecordID is the record a request is about: the segment after
-// "records" (or "tickets", "cases") in the URL, else the id parameter,
-// else the last path segment.
-func RecordID(req *ccai.Request) string {
-	if id := req.PathID("records", "record", "tickets", "ticket", "cases", "case"); id != "" {
-		return id
-	}
-	if id := req.Params.Get(append([]string{"id"}, ccai.RecordIDFields...)...); id != "" {
-		return id
-	}
-	return req.LastPathSegment("records", "record", "tickets", "ticket", "cases", "case")
 }

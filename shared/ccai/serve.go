@@ -87,10 +87,35 @@ func idValue(s string, names []string) string {
 	return s
 }
 
+// recordWords are the path segments that precede a record id.
+var recordWords = []string{"records", "record", "tickets", "ticket", "cases", "case"}
+
+// RecordID is the record a request is about: the segment after "records"
+// (or "tickets", "cases") in the URL, else an id parameter, else the last
+// path segment that is no collection word.
+func (r *Request) RecordID() string {
+	if id := r.PathID(recordWords...); id != "" {
+		return id
+	}
+	if id := r.Params.Get(append([]string{"id"}, RecordIDFields...)...); id != "" {
+		return id
+	}
+	return r.LastPathSegment(recordWords...)
+}
+
 // Response is an endpoint's answer: a status and a JSON body.
 type Response struct {
 	Status int
 	Body   any
+}
+
+// Created is the answer of an idempotent create: 201 when it made
+// something, 200 when it found what an earlier request made.
+func Created(created bool, body any) Response {
+	if created {
+		return Response{Status: http.StatusCreated, Body: body}
+	}
+	return Response{Status: http.StatusOK, Body: body}
 }
 
 // Endpoint handles one decoded request.
