@@ -55,7 +55,7 @@ func run(n, conc int) error {
 	}
 	fmt.Fprintln(os.Stderr, "starting the local stack...")
 	stack, err := localstack.Start(ctx, localstack.Options{
-		Dir: dir, Project: "demo-loadtest", FirestoreHost: os.Getenv("FIRESTORE_EMULATOR_HOST"), Log: logFile,
+		Dir: dir, Project: fmt.Sprintf("demo-load%d", time.Now().UnixNano()%1e9), FirestoreHost: os.Getenv("FIRESTORE_EMULATOR_HOST"), Log: logFile,
 		Auth: auth.Config{Method: auth.MethodCustomHeader, HeaderName: "X-Api-Key", APIKeys: []string{"loadtest-key-0123456789"}},
 	})
 	if err != nil {
