@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
+	"github.com/ory/fosite"
 
 	"example.com/crm/functions/comment"
 	"example.com/crm/functions/createaccount"
@@ -27,6 +28,8 @@ import (
 	"example.com/crm/shared/crm"
 	"example.com/crm/shared/gcpfirestore"
 	"example.com/crm/shared/logging"
+	"example.com/crm/shared/oauthserver"
+	"example.com/crm/shared/signin"
 )
 
 func init() {
@@ -38,14 +41,17 @@ func init() {
 	functions.HTTP("UpdateRecord", lazy(func(d *deps) http.Handler { return updaterecord.New(d.opts, d.store) }))
 	functions.HTTP("Comment", lazy(func(d *deps) http.Handler { return comment.New(d.opts, d.store) }))
 	functions.HTTP("ReadAPI", lazy(func(d *deps) http.Handler { return readapi.New(d.opts, d.store, d.store) }))
+	functions.HTTP("OAuth", lazyOAuth)
 }
 
 // deps are what every handler of an instance shares.
 type deps struct {
-	cfg   config.Config
-	store *gcpfirestore.Store
-	opts  ccai.Options
-	log   *slog.Logger
+	cfg     config.Config
+	store   *gcpfirestore.Store
+	opts    ccai.Options
+	log     *slog.Logger
+	limiter *auth.Limiter
+	oauth   fosite.OAuth2Provider // with the OAuth method
 }
 
 var instance = sync.OnceValues(func() (*deps, error) {
@@ -60,12 +66,63 @@ var instance = sync.OnceValues(func() (*deps, error) {
 		log.Error("firestore", "error", err.Error())
 		return &deps{log: log}, err
 	}
-	checker, err := auth.New(cfg.Auth)
+	d := &deps{cfg: cfg, store: store, log: log, limiter: auth.NewLimiter()}
+	var bearer auth.BearerValidator
+	if cfg.Auth.Method == auth.MethodOAuth {
+		if d.oauth, err = oauthProvider(cfg, store); err != nil {
+			log.Error("oauth", "error", err.Error())
+			return &deps{log: log}, err
+		}
+		bearer = oauthserver.Validator{Provider: d.oauth, Log: log}
+	}
+	checker, err := auth.New(cfg.Auth, bearer, d.limiter)
 	if err != nil {
 		return &deps{log: log}, err
 	}
-	return &deps{cfg: cfg, store: store, log: log, opts: ccai.Options{Auth: checker, Timeout: cfg.RequestTimeout, Log: log}}, nil
+	d.opts = ccai.Options{Auth: checker, Timeout: cfg.RequestTimeout, Log: log}
+	return d, nil
 })
+
+func oauthProvider(cfg config.Config, store *gcpfirestore.Store) (fosite.OAuth2Provider, error) {
+	var clients []oauthserver.Client
+	if cfg.OAuthClients != "" {
+		var err error
+		if clients, err = oauthserver.ParseClients(cfg.OAuthClients); err != nil {
+			return nil, err
+		}
+	}
+	registered := oauthserver.NewClients(clients)
+	return oauthserver.NewProvider(oauthserver.Config{SigningKey: cfg.SigningKey, AccessTokenTTL: cfg.AccessTokenTTL},
+		store.OAuth(registered.Get, oauthserver.NewSession))
+}
+
+// lazyOAuth serves the authorization server and the sign-in pages.
+var lazyOAuth = lazy(func(d *deps) http.Handler {
+	provider := d.oauth
+	if provider == nil { // another method for the Generic API: sign-in pages still work
+		var err error
+		if provider, err = oauthProvider(d.cfg, d.store); err != nil {
+			return failing(d, err)
+		}
+	}
+	si, err := signin.New(signin.Config{
+		SigningKey: d.cfg.SigningKey, AdminUsername: d.cfg.AdminUsername, AdminPasswordHash: d.cfg.AdminPasswordHash,
+		Google:       signin.GoogleConfig{ClientID: d.cfg.GoogleClientID, ClientSecret: d.cfg.GoogleClientSecret},
+		AllowedUsers: d.cfg.AllowedUsers, Limiter: d.limiter, Log: d.log,
+	})
+	if err != nil {
+		return failing(d, err)
+	}
+	return (&oauthserver.Server{Provider: provider, Signin: si, Limiter: d.limiter, Log: d.log}).Handler()
+})
+
+// failing answers every request with a configuration error.
+func failing(d *deps, err error) http.Handler {
+	d.log.Error("configuration", "error", err.Error())
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ccai.WriteError(w, &crm.Error{Code: crm.Unavailable, Message: "the CRM is not configured yet; see its logs", Err: err})
+	})
+}
 
 // lazy builds the handler on the first request; until the configuration
 // is fixed every request answers 400, which CCAI Platform retries.

@@ -7,6 +7,7 @@ locals {
     "firestore.googleapis.com",
     "storage.googleapis.com",
     "iam.googleapis.com",
+    "secretmanager.googleapis.com",
   ])
 }
 

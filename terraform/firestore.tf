@@ -54,3 +54,34 @@ resource "google_firestore_index" "records_by_account_updated" {
     order      = "DESCENDING"
   }
 }
+
+# TTL policies: Firestore deletes a document some time (usually within a day)
+# after the timestamp in expires_at has passed, so expired OAuth codes and
+# tokens and old authentication failure counters do not pile up. The code must still
+# treat an expired document as absent. The fields keep their default
+# single-field indexes (no index_config).
+
+# OAuth authorization codes and tokens (collection "oauth").
+resource "google_firestore_field" "oauth_expires_at" {
+  project    = var.project_id
+  database   = google_firestore_database.crm.name
+  collection = "oauth"
+  field      = "expires_at"
+
+  ttl_config {}
+}
+
+# Failed authentication counters (collection "auth_failures"), used to lock
+# out password and key guessing once the code keeps them in Firestore.
+resource "google_firestore_field" "auth_failures_expires_at" {
+  project    = var.project_id
+  database   = google_firestore_database.crm.name
+  collection = "auth_failures"
+  field      = "expires_at"
+
+  ttl_config {}
+
+  # Field configuration changes are long-running operations on the database;
+  # one at a time avoids conflicts.
+  depends_on = [google_firestore_field.oauth_expires_at]
+}

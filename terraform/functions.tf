@@ -1,6 +1,7 @@
 locals {
-  # One Cloud Function per Generic API endpoint, keyed by the entry point the
-  # root package registers (functions.HTTP). All share one source archive; the
+  # One Cloud Function per Generic API endpoint, plus ReadAPI and OAuth (the
+  # OAuth 2.0 authorization server with the CRM sign-in pages), keyed by the
+  # entry point the root package registers (functions.HTTP). All share one source archive; the
   # framework serves only the entry point named in build_config.entry_point.
   functions = {
     FindAccountByQuery = { description = "Generic API: find an account by query" }
@@ -11,9 +12,11 @@ locals {
     UpdateRecord       = { description = "Generic API: update a record" }
     Comment            = { description = "Generic API: add a comment to a record" }
     ReadAPI            = { description = "CRM read API" }
+    OAuth              = { description = "OAuth 2.0 authorization server and CRM sign-in" }
   }
 
-  # "FindAccountByQuery" -> "find-account-by-query", "ReadAPI" -> "read-api".
+  # "FindAccountByQuery" -> "find-account-by-query", "ReadAPI" -> "read-api",
+  # "OAuth" -> "oauth".
   function_slugs = {
     for entry_point in keys(local.functions) :
     entry_point => lower(replace(entry_point, "/([a-z0-9])([A-Z])/", "$1-$2"))
@@ -24,29 +27,26 @@ locals {
     entry_point => "${var.name_prefix}-${slug}"
   }
 
-  # Credentials are plain environment variables until a later issue moves
-  # them to Secret Manager. One left empty is not set at all: the provider
-  # turns "" map values into null, and the code reads unset as empty.
-  # nonsensitive() reveals only whether a value is set, not the value.
-  function_credentials = {
-    CRM_API_KEYS       = var.crm_api_keys
-    CRM_BASIC_USERNAME = var.crm_basic_username
-    CRM_BASIC_PASSWORD = var.crm_basic_password
-  }
-
-  # Every function gets the same settings.
-  function_environment = merge(
-    {
+  # Every function gets the same plain settings; secrets come separately
+  # (secret_environment_variables, secrets.tf). A setting left empty is not
+  # set at all: the provider turns "" map values into null, and the code reads
+  # unset as empty.
+  function_environment = {
+    for name, value in {
       GOOGLE_CLOUD_PROJECT = var.project_id
       FIRESTORE_DATABASE   = google_firestore_database.crm.name
       CRM_AUTH_METHOD      = var.auth_method
       CRM_API_KEY_HEADER   = var.api_key_header
+      CRM_BASIC_USERNAME   = var.crm_basic_username
       CRM_PHONE_REGION     = var.phone_region
       CRM_REQUEST_TIMEOUT  = var.request_timeout
+      CRM_ADMIN_USERNAME   = var.admin_username
+      CRM_GOOGLE_CLIENT_ID = var.google_client_id
+      CRM_ALLOWED_USERS    = join(",", var.allowed_users)
+      CRM_ACCESS_TOKEN_TTL = var.access_token_ttl
       LOG_EXECUTION_ID     = "true"
-    },
-    { for name, value in local.function_credentials : name => value if nonsensitive(value != "") },
-  )
+    } : name => value if value != ""
+  }
 }
 
 resource "google_cloudfunctions2_function" "fn" {
@@ -82,11 +82,27 @@ resource "google_cloudfunctions2_function" "fn" {
     ingress_settings      = "ALLOW_ALL"
     service_account_email = google_service_account.fn[each.key].email
     environment_variables = local.function_environment
+
+    # Pinned to the version secrets.tf created, not "latest": a changed
+    # secret makes a new version and thus a new revision of the function.
+    dynamic "secret_environment_variables" {
+      for_each = local.function_secrets[each.key]
+      iterator = secret
+
+      content {
+        key        = local.secret_env[secret.value]
+        project_id = var.project_id
+        secret     = google_secret_manager_secret.crm[secret.value].secret_id
+        version    = google_secret_manager_secret_version.crm[secret.value].version
+      }
+    }
   }
 
   depends_on = [
     google_project_service.enabled,
-    # The runtime account must be able to use Firestore from the first request.
+    # The runtime account must be able to use Firestore from the first
+    # request, and a revision does not deploy without access to its secrets.
     google_project_iam_member.datastore_user,
+    google_secret_manager_secret_iam_member.accessor,
   ]
 }

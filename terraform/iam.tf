@@ -42,7 +42,9 @@ resource "google_project_iam_member" "datastore_user" {
 }
 
 # The functions are public: CCAI Platform cannot present a Google identity,
-# so every handler authenticates the call itself (auth_method).
+# so every handler authenticates the call itself (auth_method), and the OAuth
+# function's /authorize, /token, /revoke and /signin endpoints must be
+# reachable by CCAI Platform and by users' browsers.
 resource "google_cloud_run_service_iam_member" "public_invoker" {
   for_each = local.functions
 
@@ -51,4 +53,27 @@ resource "google_cloud_run_service_iam_member" "public_invoker" {
   service  = google_cloudfunctions2_function.fn[each.key].name
   role     = "roles/run.invoker"
   member   = "allUsers"
+}
+
+# Each function may read exactly the secrets it gets as environment variables
+# (local.function_secrets in secrets.tf), granted on the secret itself rather
+# than the project.
+locals {
+  secret_access = merge([
+    for entry_point, names in local.function_secrets : {
+      for name in names : "${entry_point}/${name}" => {
+        entry_point = entry_point
+        secret      = name
+      }
+    }
+  ]...)
+}
+
+resource "google_secret_manager_secret_iam_member" "accessor" {
+  for_each = local.secret_access
+
+  project   = var.project_id
+  secret_id = google_secret_manager_secret.crm[each.value.secret].secret_id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = google_service_account.fn[each.value.entry_point].member
 }

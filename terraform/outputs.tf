@@ -19,10 +19,20 @@ output "source_bucket" {
 }
 
 output "portal_settings_inputs" {
-  description = "Deployment facts the portal settings script needs: function URL per entry point, the authentication method and the API key header. Credentials are left out on purpose."
+  description = "Deployment facts the portal settings script needs: function URL per entry point, the authentication method, the API key header and, for auth_method \"oauth\", the OAuth endpoint URLs (null otherwise). Credentials are left out on purpose."
   value = {
     urls           = { for entry_point, fn in google_cloudfunctions2_function.fn : entry_point => fn.service_config[0].uri }
     auth_method    = var.auth_method
     api_key_header = var.api_key_header
+    oauth = var.auth_method == "oauth" ? {
+      authorization_url = "${google_cloudfunctions2_function.fn["OAuth"].service_config[0].uri}/authorize"
+      token_url         = "${google_cloudfunctions2_function.fn["OAuth"].service_config[0].uri}/token"
+      revocation_url    = "${google_cloudfunctions2_function.fn["OAuth"].service_config[0].uri}/revoke"
+    } : null
   }
+}
+
+output "secrets" {
+  description = "Secret Manager secret ID of each secret this configuration created, keyed by logical name (api-keys, basic-password, signing-key, oauth-clients, admin-password-hash, google-client-secret). IDs only, no values."
+  value       = { for name, secret in google_secret_manager_secret.crm : name => secret.secret_id }
 }

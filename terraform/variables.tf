@@ -45,13 +45,13 @@ variable "name_prefix" {
 }
 
 variable "auth_method" {
-  description = "How the functions authenticate CCAI Platform calls: \"basic\" (HTTP Basic with crm_basic_username / crm_basic_password) or \"custom_header\" (an API key from crm_api_keys in the api_key_header header). Set the same method in the CCAI Platform portal."
+  description = "How the Generic API functions and ReadAPI authenticate CCAI Platform calls: \"basic\" (HTTP Basic with crm_basic_username / crm_basic_password), \"custom_header\" (an API key from crm_api_keys in the api_key_header header) or \"oauth\" (a bearer token the OAuth function issued to a client in oauth_clients). Set the same method in the CCAI Platform portal."
   type        = string
   default     = "custom_header"
 
   validation {
-    condition     = contains(["basic", "custom_header"], var.auth_method)
-    error_message = "auth_method must be \"basic\" or \"custom_header\"."
+    condition     = contains(["basic", "custom_header", "oauth"], var.auth_method)
+    error_message = "auth_method must be \"basic\", \"custom_header\" or \"oauth\"."
   }
 }
 
@@ -121,41 +121,168 @@ variable "function_memory" {
   }
 }
 
-# Credentials: passed as plain environment variables for now; a later issue
-# moves them to Secret Manager (secret_environment_variables). Until then they
-# are stored in clear text in the Terraform state and in the function
-# configuration, so keep the state private and the values out of version
-# control (use a git-ignored terraform.tfvars or TF_VAR_* variables).
+# Credentials. The secret ones (sensitive) become Secret Manager secret
+# versions (secrets.tf), which the functions read as environment variables.
+# Terraform writes them with the write-only secret_data_wo, so the state keeps
+# only a short fingerprint of each, not the value; a saved plan file does hold
+# them. Keep them out of version control: use a git-ignored terraform.tfvars or
+# TF_VAR_* variables.
 
 variable "crm_basic_username" {
-  description = "User name CCAI Platform sends with HTTP Basic auth (auth_method \"basic\"). Becomes CRM_BASIC_USERNAME."
+  description = "User name CCAI Platform sends with HTTP Basic auth (auth_method \"basic\"). Not a secret: a plain environment variable, CRM_BASIC_USERNAME."
   type        = string
   default     = ""
 }
 
 variable "crm_basic_password" {
-  description = "Password CCAI Platform sends with HTTP Basic auth (auth_method \"basic\"). Becomes CRM_BASIC_PASSWORD."
+  description = "Password CCAI Platform sends with HTTP Basic auth (auth_method \"basic\"). Stored in the secret <name_prefix>-basic-password (CRM_BASIC_PASSWORD)."
   type        = string
   default     = ""
   sensitive   = true
 }
 
 variable "crm_api_keys" {
-  description = "API keys accepted in the api_key_header header (auth_method \"custom_header\"), in the format the functions parse from CRM_API_KEYS."
+  description = "API keys accepted in the api_key_header header (auth_method \"custom_header\"), comma-separated. Stored in the secret <name_prefix>-api-keys (CRM_API_KEYS)."
   type        = string
   default     = ""
   sensitive   = true
 }
 
-# A warning, not an error: a deployment without credentials is valid but
-# answers every CCAI Platform call with 401.
+variable "signing_key" {
+  description = "Key that signs OAuth access tokens and sign-in session cookies (CRM_SIGNING_KEY, secret <name_prefix>-signing-key). Leave empty to have Terraform generate one (48 random letters and digits, kept in the state). Changing it invalidates every issued token and session."
+  type        = string
+  default     = ""
+  sensitive   = true
+
+  validation {
+    condition     = var.signing_key == "" || length(var.signing_key) >= 32
+    error_message = "signing_key must be empty (generated) or at least 32 characters."
+  }
+}
+
+variable "oauth_clients" {
+  description = "OAuth clients allowed to get tokens (auth_method \"oauth\"), normally one for CCAI Platform: id, bcrypt hash of the client secret, and the exact redirect URIs. Stored as JSON in the secret <name_prefix>-oauth-clients (CRM_OAUTH_CLIENTS)."
+  type = list(object({
+    id            = string
+    secret_hash   = string
+    redirect_uris = list(string)
+  }))
+  default = []
+
+  validation {
+    condition     = alltrue([for c in var.oauth_clients : can(regex("^[A-Za-z0-9._~-]{1,128}$", c.id))])
+    error_message = "Each oauth_clients id must be 1-128 letters, digits, '.', '_', '~' or '-'."
+  }
+
+  validation {
+    condition     = length(distinct([for c in var.oauth_clients : c.id])) == length(var.oauth_clients)
+    error_message = "oauth_clients ids must be unique."
+  }
+
+  validation {
+    condition     = alltrue([for c in var.oauth_clients : can(regex("^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$", c.secret_hash))])
+    error_message = "Each oauth_clients secret_hash must be a bcrypt hash ($2a$, $2b$ or $2y$, 60 characters), not the secret itself."
+  }
+
+  validation {
+    condition = alltrue([
+      for c in var.oauth_clients :
+      length(c.redirect_uris) > 0 && alltrue([for u in c.redirect_uris : can(regex("^https://[^\\s#]+$", u))])
+    ])
+    error_message = "Each oauth_clients entry needs at least one redirect URI, each an absolute https:// URL without a fragment."
+  }
+}
+
+variable "admin_username" {
+  description = "User name of the built-in CRM administrator who can sign in on the OAuth function's /signin page (CRM_ADMIN_USERNAME)."
+  type        = string
+  default     = "admin"
+
+  validation {
+    condition     = can(regex("^[^\\s:]{1,64}$", var.admin_username))
+    error_message = "admin_username must be 1-64 characters without spaces or colons."
+  }
+}
+
+variable "admin_password_hash" {
+  description = "bcrypt hash of the administrator's password (CRM_ADMIN_PASSWORD_HASH, secret <name_prefix>-admin-password-hash). Empty: no password sign-in. Make one with `go run ./cmd/hashpassword` or `htpasswd -bnBC 10 \"\" 'password' | tr -d ':\\n'`."
+  type        = string
+  default     = ""
+  sensitive   = true
+
+  validation {
+    condition     = var.admin_password_hash == "" || can(regex("^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$", var.admin_password_hash))
+    error_message = "admin_password_hash must be empty or a bcrypt hash ($2a$, $2b$ or $2y$, 60 characters), not the password itself."
+  }
+}
+
+variable "google_client_id" {
+  description = "OAuth client ID of a Google Cloud OAuth client for \"Sign in with Google\" on the /signin page (CRM_GOOGLE_CLIENT_ID). Empty: no Google sign-in."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.google_client_id == "" || endswith(var.google_client_id, ".apps.googleusercontent.com")
+    error_message = "google_client_id must be empty or a Google OAuth client ID ending in .apps.googleusercontent.com."
+  }
+}
+
+variable "google_client_secret" {
+  description = "Client secret of the Google OAuth client in google_client_id (CRM_GOOGLE_CLIENT_SECRET, secret <name_prefix>-google-client-secret)."
+  type        = string
+  default     = ""
+  sensitive   = true
+}
+
+variable "allowed_users" {
+  description = "Who may sign in with Google: email addresses (\"agent@example.com\") or whole domains (\"@example.com\"). Passed comma-separated as CRM_ALLOWED_USERS."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for u in var.allowed_users : can(regex("^([^@\\s,]+@|@)[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+$", u))])
+    error_message = "Each allowed_users entry must be an email address (user@example.com) or a domain starting with @ (@example.com), without commas."
+  }
+}
+
+variable "access_token_ttl" {
+  description = "Lifetime of the OAuth access tokens the OAuth function issues, as a Go duration such as 1h or 30m (CRM_ACCESS_TOKEN_TTL)."
+  type        = string
+  default     = "1h"
+
+  validation {
+    condition     = can(regex("^([0-9]+(h|m|s))+$", var.access_token_ttl))
+    error_message = "access_token_ttl must be a Go duration in hours, minutes and seconds, such as 1h, 30m or 1h30m."
+  }
+}
+
+# Warnings, not errors: a deployment without credentials is valid but answers
+# every CCAI Platform call with 401.
 check "credentials_for_auth_method" {
   assert {
     condition = (
-      var.auth_method == "basic"
-      ? var.crm_basic_username != "" && nonsensitive(var.crm_basic_password != "")
-      : nonsensitive(var.crm_api_keys != "")
+      var.auth_method == "basic" ? var.crm_basic_username != "" && nonsensitive(var.crm_basic_password != "") :
+      var.auth_method == "oauth" ? length(var.oauth_clients) > 0 :
+      nonsensitive(var.crm_api_keys != "")
     )
-    error_message = "No credentials for auth_method \"${var.auth_method}\": set crm_api_keys (custom_header) or crm_basic_username and crm_basic_password (basic), or every call is rejected."
+    error_message = "No credentials for auth_method \"${var.auth_method}\": set crm_api_keys (custom_header), crm_basic_username and crm_basic_password (basic) or oauth_clients (oauth), or every call is rejected."
+  }
+}
+
+check "oauth_sign_in" {
+  assert {
+    # Authorizing CCAI Platform takes a signed-in CRM user.
+    condition     = var.auth_method != "oauth" || nonsensitive(var.admin_password_hash != "") || var.google_client_id != ""
+    error_message = "auth_method is \"oauth\" but nobody can sign in to authorize CCAI Platform: set admin_password_hash, or google_client_id and google_client_secret."
+  }
+
+  assert {
+    condition     = (var.google_client_id != "") == nonsensitive(var.google_client_secret != "")
+    error_message = "Google sign-in needs both google_client_id and google_client_secret; only one is set."
+  }
+
+  assert {
+    condition     = var.google_client_id == "" || length(var.allowed_users) > 0
+    error_message = "google_client_id is set but allowed_users is empty: no Google account may sign in."
   }
 }

@@ -1,16 +1,21 @@
 terraform {
-  # 1.9 is the first release whose variable validations may refer to other
-  # variables (min_instances <= max_instances).
-  required_version = ">= 1.9"
+  # 1.11 is the first release with write-only attributes (secret_data_wo in
+  # secrets.tf), which keep the secret values out of the state.
+  required_version = ">= 1.11"
 
   required_providers {
     google = {
-      source  = "hashicorp/google"
+      source = "hashicorp/google"
+      # 6.23 added write-only secret_data_wo; 7.x is what this is tested with.
       version = "~> 7.0"
     }
     archive = {
       source  = "hashicorp/archive"
       version = "~> 2.0"
+    }
+    random = {
+      source  = "hashicorp/random"
+      version = "~> 3.0"
     }
   }
 }

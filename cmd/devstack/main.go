@@ -32,7 +32,7 @@ import (
 func main() {
 	dir := flag.String("dir", ".local", "folder for the binary, logs, secrets and the portal settings file")
 	port := flag.Int("port", 8100, "functions listen on port+1, port+2, ...; the emulator on 8086")
-	method := flag.String("auth", auth.MethodCustomHeader, "authentication method: custom_header or basic")
+	method := flag.String("auth", auth.MethodCustomHeader, "authentication method: custom_header, basic or oauth")
 	verbose := flag.Bool("v", false, "copy the functions' logs to the terminal too")
 	flag.Parse()
 	if err := run(*dir, *port, *method, *verbose); err != nil {
@@ -64,6 +64,8 @@ func run(dir string, port int, method string, verbose bool) error {
 			Method: method, HeaderName: "X-Api-Key", APIKeys: []string{secrets["CRM_API_KEY"]},
 			BasicUsername: "ccaip", BasicPassword: secrets["CRM_BASIC_PASSWORD"],
 		},
+		SigningKey: secrets["CRM_SIGNING_KEY"], AdminPassword: secrets["CRM_ADMIN_PASSWORD"],
+		OAuthClientSecret: secrets["CRM_OAUTH_CLIENT_SECRET"],
 	})
 	if err != nil {
 		return err
@@ -96,7 +98,7 @@ func loadSecrets(path string) (map[string]string, error) {
 		f.Close()
 	}
 	changed := false
-	for _, k := range []string{"CRM_API_KEY", "CRM_BASIC_PASSWORD"} {
+	for _, k := range secretNames {
 		if s[k] == "" {
 			b := make([]byte, 20)
 			rand.Read(b)
@@ -105,13 +107,19 @@ func loadSecrets(path string) (map[string]string, error) {
 		}
 	}
 	if changed {
-		content := fmt.Sprintf("CRM_API_KEY=%s\nCRM_BASIC_PASSWORD=%s\n", s["CRM_API_KEY"], s["CRM_BASIC_PASSWORD"])
-		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		var content strings.Builder
+		for _, k := range secretNames {
+			fmt.Fprintf(&content, "%s=%s\n", k, s[k])
+		}
+		if err := os.WriteFile(path, []byte(content.String()), 0o600); err != nil {
 			return nil, err
 		}
 	}
 	return s, nil
 }
+
+// secretNames are the local secrets, made once per checkout.
+var secretNames = []string{"CRM_API_KEY", "CRM_BASIC_PASSWORD", "CRM_SIGNING_KEY", "CRM_ADMIN_PASSWORD", "CRM_OAUTH_CLIENT_SECRET"}
 
 type sample struct {
 	who       string
@@ -122,6 +130,12 @@ type sample struct {
 // seed makes three callers' sessions through the Generic API.
 func seed(ctx context.Context, s portal.Settings) ([]sample, error) {
 	p := ccaiplayer.New(s)
+	if s.Auth.Method == auth.MethodOAuth {
+		// What the administrator does once in the portal.
+		if err := p.Connect(ctx); err != nil {
+			return nil, fmt.Errorf("OAuth: %w", err)
+		}
+	}
 	sessions := []ccaiplayer.Vars{
 		{"NAME": "James Bond", "FIRST_NAME": "James", "LAST_NAME": "Bond", "PHONE_NUMBER": "+12223334444", "EMAIL": "james.bond@example.com",
 			"Call_ID": "1001", "SESSION_TYPE": "Voice Inbound", "CHANNEL": "voice_call", "QUEUE_NAME": "Orders",
@@ -162,10 +176,15 @@ func printSummary(s *localstack.Stack, ids []sample, took time.Duration) {
 	fmt.Printf("\nPortal settings file (what to type into CCAI Platform; tools read it):\n  %s\n", abs)
 	a := s.Settings.Auth
 	curlAuth := ""
-	if a.Method == auth.MethodCustomHeader {
+	switch a.Method {
+	case auth.MethodCustomHeader:
 		curlAuth = fmt.Sprintf("-H '%s: %s'", a.CustomHeader[0].Key, a.CustomHeader[0].Value)
-	} else {
+	case auth.MethodBasic:
 		curlAuth = fmt.Sprintf("-u '%s:%s'", a.Basic.Username, a.Basic.Password)
+	case auth.MethodOAuth:
+		curlAuth = "-H 'Authorization: Bearer <access token>'"
+		fmt.Printf("\nOAuth: authorization %s, token %s; sign in as %s / %s\n", a.OAuth.AuthorizationURL, a.OAuth.TokenURL,
+			a.OAuth.TestLogin.Username, a.OAuth.TestLogin.Password)
 	}
 	fmt.Println("\nSample data (read API):")
 	for _, x := range ids {

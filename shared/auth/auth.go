@@ -1,8 +1,10 @@
 // Package auth checks the credentials that CCAI Platform sends with every
-// Generic API call: HTTP Basic or a custom header holding an API key.
+// Generic API call: HTTP Basic, a custom header holding an API key, or an
+// OAuth 2.0 Bearer access token issued by this CRM (shared/oauthserver).
 package auth
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
@@ -17,7 +19,15 @@ import (
 const (
 	MethodBasic        = "basic"
 	MethodCustomHeader = "custom_header"
+	MethodOAuth        = "oauth"
 )
+
+// BearerValidator checks an OAuth 2.0 access token. It returns an
+// Unauthorized error for a token that is unknown, expired, revoked or
+// tampered with, and Unavailable when the check itself failed.
+type BearerValidator interface {
+	ValidateBearer(ctx context.Context, token string) error
+}
 
 // Config is how calls are authenticated.
 type Config struct {
@@ -36,6 +46,9 @@ func (c Config) Validate() error {
 		if c.BasicUsername == "" || c.BasicPassword == "" {
 			errs = append(errs, errors.New("basic authentication needs a username and a password"))
 		}
+	case MethodOAuth:
+		// the validator is given to New; clients are checked by the
+		// authorization server's configuration
 	case MethodCustomHeader:
 		if c.HeaderName == "" {
 			errs = append(errs, errors.New("custom header authentication needs a header name"))
@@ -50,7 +63,7 @@ func (c Config) Validate() error {
 			}
 		}
 	default:
-		errs = append(errs, fmt.Errorf("unknown authentication method %q (want %q or %q)", c.Method, MethodBasic, MethodCustomHeader))
+		errs = append(errs, fmt.Errorf("unknown authentication method %q (want %q, %q or %q)", c.Method, MethodBasic, MethodCustomHeader, MethodOAuth))
 	}
 	return errors.Join(errs...)
 }
@@ -61,14 +74,21 @@ type Checker struct {
 	user     [32]byte
 	password [32]byte
 	keys     [][32]byte
+	bearer   BearerValidator
+	limiter  *Limiter
 }
 
-// New returns a Checker for cfg, or cfg's problems.
-func New(cfg Config) (*Checker, error) {
+// New returns a Checker for cfg, or cfg's problems. bearer validates
+// tokens when the method is OAuth (nil otherwise); limiter, when not nil,
+// locks out clients that fail too often.
+func New(cfg Config, bearer BearerValidator, limiter *Limiter) (*Checker, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	c := &Checker{cfg: cfg, user: sha256.Sum256([]byte(cfg.BasicUsername)), password: sha256.Sum256([]byte(cfg.BasicPassword))}
+	if cfg.Method == MethodOAuth && bearer == nil {
+		return nil, errors.New("OAuth authentication needs a token validator")
+	}
+	c := &Checker{cfg: cfg, user: sha256.Sum256([]byte(cfg.BasicUsername)), password: sha256.Sum256([]byte(cfg.BasicPassword)), bearer: bearer, limiter: limiter}
 	for _, k := range cfg.APIKeys {
 		c.keys = append(c.keys, sha256.Sum256([]byte(k)))
 	}
@@ -79,9 +99,35 @@ func New(cfg Config) (*Checker, error) {
 var errUnauthorized = crm.Errorf(crm.Unauthorized, "authentication failed")
 
 // Check returns nil when r carries valid credentials, else an
-// Unauthorized error.
+// Unauthorized error (TooManyRequests for a client locked out after
+// repeated failures; Unavailable when a token could not be checked).
 func (c *Checker) Check(r *http.Request) error {
+	client := ClientAddr(r)
+	if c.limiter != nil {
+		if ok, wait := c.limiter.Allow(client); !ok {
+			return crm.Errorf(crm.TooManyRequests, "too many failed attempts; try again in %d seconds", int(wait.Seconds())+1)
+		}
+	}
+	err := c.check(r)
+	if c.limiter != nil {
+		switch crm.ErrorCode(err) {
+		case "":
+			c.limiter.Succeeded(client)
+		case crm.Unauthorized:
+			c.limiter.Failed(client)
+		}
+	}
+	return err
+}
+
+func (c *Checker) check(r *http.Request) error {
 	switch c.cfg.Method {
+	case MethodOAuth:
+		scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+			return errUnauthorized
+		}
+		return c.bearer.ValidateBearer(r.Context(), strings.TrimSpace(token))
 	case MethodBasic:
 		u, p, ok := r.BasicAuth()
 		if !ok {
@@ -112,8 +158,11 @@ func (c *Checker) Check(r *http.Request) error {
 
 // Challenge is the WWW-Authenticate header value for a 401, or "".
 func (c *Checker) Challenge() string {
-	if c.cfg.Method == MethodBasic {
+	switch c.cfg.Method {
+	case MethodBasic:
 		return `Basic realm="crm", charset="UTF-8"`
+	case MethodOAuth:
+		return `Bearer realm="crm"`
 	}
 	return ""
 }

@@ -17,7 +17,7 @@ const (
 
 func mustNew(t *testing.T, cfg auth.Config) *auth.Checker {
 	t.Helper()
-	c, err := auth.New(cfg)
+	c, err := auth.New(cfg, nil, nil)
 	if err != nil {
 		t.Fatalf("New(%+v): %v", cfg, err)
 	}
@@ -145,7 +145,7 @@ func TestValidate(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Validate: got %v, want nil", err)
 				}
-				if _, err := auth.New(tt.cfg); err != nil {
+				if _, err := auth.New(tt.cfg, nil, nil); err != nil {
 					t.Errorf("New: got %v, want nil", err)
 				}
 				return
@@ -158,7 +158,7 @@ func TestValidate(t *testing.T) {
 					t.Errorf("Validate: got %q, want it to contain %q", err, w)
 				}
 			}
-			if c, err := auth.New(tt.cfg); err == nil || c != nil {
+			if c, err := auth.New(tt.cfg, nil, nil); err == nil || c != nil {
 				t.Errorf("New: got (%v, %v), want (nil, error)", c, err)
 			}
 		})

@@ -26,6 +26,7 @@ var statusOf = map[crm.Code]int{
 	crm.TooLarge:             http.StatusRequestEntityTooLarge,
 	crm.UnsupportedMediaType: http.StatusUnsupportedMediaType,
 	crm.MethodNotAllowed:     http.StatusMethodNotAllowed,
+	crm.TooManyRequests:      http.StatusTooManyRequests,
 } // anything else: 500
 
 // StatusOf returns the HTTP status for err.
@@ -174,7 +175,7 @@ func serve(w http.ResponseWriter, r *http.Request, name string, o Options, ep En
 	}
 	if o.Auth != nil {
 		if err := o.Auth.Check(r); err != nil {
-			o.Log.WarnContext(r.Context(), "authentication failed", "endpoint", name, "client", ClientAddr(r))
+			o.Log.WarnContext(r.Context(), "authentication failed", "endpoint", name, "client", ClientAddr(r), "reason", string(crm.ErrorCode(err)))
 			if c := o.Auth.Challenge(); c != "" {
 				w.Header().Set("WWW-Authenticate", c)
 			}
@@ -233,14 +234,8 @@ func pathSegments(u *url.URL) []string {
 	return out
 }
 
-// ClientAddr is the caller's address: the first X-Forwarded-For hop (set
-// by Google's front end) or the connection's address.
-func ClientAddr(r *http.Request) string {
-	if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-		return strings.TrimSpace(strings.Split(xff, ",")[0])
-	}
-	return r.RemoteAddr
-}
+// ClientAddr is the caller's address (see auth.ClientAddr).
+func ClientAddr(r *http.Request) string { return auth.ClientAddr(r) }
 
 // WriteJSON writes v as the JSON body with status.
 func WriteJSON(w http.ResponseWriter, status int, v any) {

@@ -63,11 +63,11 @@ func decodeError(t *testing.T, body []byte) ccai.ErrorBody {
 }
 
 func TestServe(t *testing.T) {
-	checker, err := auth.New(auth.Config{Method: auth.MethodCustomHeader, HeaderName: "X-Api-Key", APIKeys: []string{"0123456789abcdef0123"}})
+	checker, err := auth.New(auth.Config{Method: auth.MethodCustomHeader, HeaderName: "X-Api-Key", APIKeys: []string{"0123456789abcdef0123"}}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	basic, err := auth.New(auth.Config{Method: auth.MethodBasic, BasicUsername: "ccaip", BasicPassword: "s3cret-pass"})
+	basic, err := auth.New(auth.Config{Method: auth.MethodBasic, BasicUsername: "ccaip", BasicPassword: "s3cret-pass"}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -320,7 +320,7 @@ func pathOf(t *testing.T, target string) []string {
 func TestClientAddr(t *testing.T) {
 	r := httptest.NewRequest("GET", "/", nil)
 	r.RemoteAddr = "10.0.0.1:1234"
-	if got, want := ccai.ClientAddr(r), "10.0.0.1:1234"; got != want {
+	if got, want := ccai.ClientAddr(r), "10.0.0.1"; got != want {
 		t.Errorf("without X-Forwarded-For: got %q, want %q", got, want)
 	}
 	r.Header.Set("X-Forwarded-For", " 203.0.113.7 , 10.0.0.2")

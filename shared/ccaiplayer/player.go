@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"example.com/crm/shared/portal"
 )
@@ -31,6 +32,8 @@ type Player struct {
 	// SendEmpty sends plain parameters whose variables are empty as ""
 	// instead of leaving them out (the platform does either).
 	SendEmpty bool
+	// Token is the OAuth token (see Connect), with the OAuth method.
+	Token *Token
 }
 
 // New returns a Player for s.
@@ -157,6 +160,10 @@ func (p *Player) authenticate(req *http.Request) {
 		for _, h := range a.CustomHeader {
 			req.Header.Set(h.Key, h.Value)
 		}
+	case "oauth":
+		if p.Token != nil {
+			req.Header.Set("Authorization", "Bearer "+p.Token.Access)
+		}
 	}
 }
 
@@ -174,8 +181,14 @@ type Result struct {
 // reads 404, an empty array, null and an empty object as "not found".
 func (r Result) Found() bool { return r.Status/100 == 2 && len(r.Object) > 0 && r.ID != "" }
 
-// Call makes the request of endpoint name and reads the answer.
+// Call makes the request of endpoint name and reads the answer. With
+// OAuth, an expired access token is refreshed first, as the platform does.
 func (p *Player) Call(ctx context.Context, name string, vars Vars) (Result, error) {
+	if p.Token != nil && p.Token.Refresh != "" && time.Now().After(p.Token.Expiry) {
+		if err := p.RefreshToken(ctx); err != nil {
+			return Result{}, fmt.Errorf("refresh: %w", err)
+		}
+	}
 	req, err := p.NewRequest(ctx, name, vars)
 	if err != nil {
 		return Result{}, err

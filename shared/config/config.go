@@ -25,6 +25,17 @@ type Config struct {
 	// RequestTimeout bounds each request's work; it stays below CCAI
 	// Platform's API request timeout (1 to 10 s).
 	RequestTimeout time.Duration
+	// SigningKey signs OAuth tokens and sign-in cookies.
+	SigningKey []byte
+	// OAuthClients is the JSON list of registered OAuth clients.
+	OAuthClients   string
+	AccessTokenTTL time.Duration
+	// The local administrator (bcrypt hash) and Google sign-in.
+	AdminUsername      string
+	AdminPasswordHash  string
+	GoogleClientID     string
+	GoogleClientSecret string
+	AllowedUsers       []string
 }
 
 // Load reads the configuration through lookup (os.LookupEnv, or a map in
@@ -38,6 +49,19 @@ type Config struct {
 //	CRM_API_KEYS           comma-separated keys, any of which is accepted
 //	CRM_PHONE_REGION       "US" by default
 //	CRM_REQUEST_TIMEOUT    Go duration, "4s" by default, at most 10s
+//	CRM_SIGNING_KEY        at least 32 characters; signs OAuth tokens and
+//	                       sign-in cookies (required for "oauth")
+//	CRM_OAUTH_CLIENTS      JSON [{"id","secret_hash","redirect_uris"}] (for "oauth")
+//	CRM_ACCESS_TOKEN_TTL   "1h" by default
+//	CRM_ADMIN_USERNAME     "admin" by default
+//	CRM_ADMIN_PASSWORD_HASH  bcrypt hash of the local administrator's password
+//	CRM_GOOGLE_CLIENT_ID, CRM_GOOGLE_CLIENT_SECRET  Google sign-in
+//	CRM_ALLOWED_USERS      comma-separated addresses or @domains allowed to sign in with Google
+//
+// Secrets (CRM_API_KEYS, CRM_BASIC_PASSWORD, CRM_SIGNING_KEY,
+// CRM_OAUTH_CLIENTS, CRM_ADMIN_PASSWORD_HASH, CRM_GOOGLE_CLIENT_SECRET)
+// come from Secret Manager when deployed, through the functions' secret
+// environment variables.
 func Load(lookup func(string) (string, bool)) (Config, error) {
 	get := func(k, def string) string {
 		if v, ok := lookup(k); ok && strings.TrimSpace(v) != "" {
@@ -78,6 +102,28 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	c.RequestTimeout = d
 	if err := c.Auth.Validate(); err != nil {
 		errs = append(errs, err)
+	}
+	c.SigningKey = []byte(get("CRM_SIGNING_KEY", ""))
+	c.OAuthClients = get("CRM_OAUTH_CLIENTS", "")
+	c.AdminUsername = get("CRM_ADMIN_USERNAME", "admin")
+	c.AdminPasswordHash = get("CRM_ADMIN_PASSWORD_HASH", "")
+	c.GoogleClientID = get("CRM_GOOGLE_CLIENT_ID", "")
+	c.GoogleClientSecret = get("CRM_GOOGLE_CLIENT_SECRET", "")
+	for _, u := range strings.Split(get("CRM_ALLOWED_USERS", ""), ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			c.AllowedUsers = append(c.AllowedUsers, u)
+		}
+	}
+	if c.AccessTokenTTL, err = time.ParseDuration(get("CRM_ACCESS_TOKEN_TTL", "1h")); err != nil || c.AccessTokenTTL <= 0 {
+		errs = append(errs, fmt.Errorf("CRM_ACCESS_TOKEN_TTL %q is not a positive duration", get("CRM_ACCESS_TOKEN_TTL", "1h")))
+	}
+	if c.Auth.Method == auth.MethodOAuth {
+		if len(c.SigningKey) < 32 {
+			errs = append(errs, errors.New("CRM_SIGNING_KEY must be at least 32 characters with OAuth"))
+		}
+		if c.OAuthClients == "" {
+			errs = append(errs, errors.New("CRM_OAUTH_CLIENTS is not set: OAuth needs at least one client"))
+		}
 	}
 	return c, errors.Join(errs...)
 }

@@ -23,6 +23,8 @@ const (
 	TooLarge Code = "too_large"
 	// UnsupportedMediaType: the request body is of a type the endpoint does not take.
 	UnsupportedMediaType Code = "unsupported_media_type"
+	// TooManyRequests: the client is locked out for a while.
+	TooManyRequests Code = "too_many_requests"
 	// MethodNotAllowed: the endpoint does not answer that HTTP method.
 	MethodNotAllowed Code = "method_not_allowed"
 	// Internal: a bug.

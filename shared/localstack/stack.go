@@ -7,6 +7,9 @@ package localstack
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +18,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"example.com/crm/shared/auth"
 	"example.com/crm/shared/portal"
@@ -33,6 +38,13 @@ type Options struct {
 	// of portal.EntryPoints; 0 picks free ports.
 	BasePort int
 	Auth     auth.Config
+	// SigningKey, AdminPassword and the OAuth client are generated when
+	// empty; the portal settings file then carries the administrator's
+	// login as test_login.
+	SigningKey        string
+	AdminPassword     string
+	OAuthClientID     string
+	OAuthClientSecret string
 	// Env adds environment variables to every function.
 	Env []string
 	// Log receives the children's output (io.Discard when nil).
@@ -84,6 +96,10 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		s.procs = append(s.procs, p)
 		s.FirestoreHost = addr
 	}
+	oauthClient, oauthEnv, err := o.oauth()
+	if err != nil {
+		return nil, err
+	}
 	env := append(os.Environ(),
 		"FIRESTORE_EMULATOR_HOST="+s.FirestoreHost,
 		"GOOGLE_CLOUD_PROJECT="+o.Project,
@@ -93,6 +109,7 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		"CRM_API_KEY_HEADER="+o.Auth.HeaderName,
 		"CRM_API_KEYS="+strings.Join(o.Auth.APIKeys, ","),
 	)
+	env = append(env, oauthEnv...)
 	env = append(env, o.Env...)
 	for i, ep := range portal.EntryPoints {
 		addr := fmt.Sprintf("127.0.0.1:%d", o.BasePort+i+1)
@@ -114,7 +131,7 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		}
 		s.URLs[ep] = "http://" + addr
 	}
-	s.Settings, err = portal.Build(portal.Input{URLs: s.URLs, Auth: o.Auth})
+	s.Settings, err = portal.Build(portal.Input{URLs: s.URLs, Auth: o.Auth, OAuth: oauthClient})
 	if err != nil {
 		return nil, err
 	}
@@ -123,6 +140,53 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// LoopbackRedirect is the redirect URI registered for the local OAuth
+// client: any port of it is accepted (RFC 8252 section 7.3).
+const LoopbackRedirect = "http://127.0.0.1/callback"
+
+// oauth returns the local OAuth client and the environment that
+// configures the authorization server and the administrator's sign-in.
+func (o *Options) oauth() (*portal.OAuthClient, []string, error) {
+	for _, v := range []*string{&o.SigningKey, &o.AdminPassword, &o.OAuthClientSecret} {
+		if *v == "" {
+			*v = randomHex(24)
+		}
+	}
+	if o.OAuthClientID == "" {
+		o.OAuthClientID = "ccaip-local"
+	}
+	adminHash, err := bcrypt.GenerateFromPassword([]byte(o.AdminPassword), bcrypt.DefaultCost)
+	if err != nil {
+		return nil, nil, err
+	}
+	clientHash, err := bcrypt.GenerateFromPassword([]byte(o.OAuthClientSecret), bcrypt.DefaultCost)
+	if err != nil {
+		return nil, nil, err
+	}
+	clients, err := json.Marshal([]map[string]any{{"id": o.OAuthClientID, "secret_hash": string(clientHash), "redirect_uris": []string{LoopbackRedirect}}})
+	if err != nil {
+		return nil, nil, err
+	}
+	env := []string{
+		"CRM_SIGNING_KEY=" + o.SigningKey,
+		"CRM_ADMIN_USERNAME=admin",
+		"CRM_ADMIN_PASSWORD_HASH=" + string(adminHash),
+		"CRM_OAUTH_CLIENTS=" + string(clients),
+	}
+	var client *portal.OAuthClient
+	if o.Auth.Method == auth.MethodOAuth {
+		client = &portal.OAuthClient{ID: o.OAuthClientID, Secret: o.OAuthClientSecret, RedirectURIs: []string{LoopbackRedirect},
+			TestLogin: &portal.Login{Username: "admin", Password: o.AdminPassword}}
+	}
+	return client, env, nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // Stop stops every process the stack started, functions first.

@@ -20,10 +20,11 @@ const (
 	UpdateRecord       = "UpdateRecord"
 	Comment            = "Comment"
 	ReadAPI            = "ReadAPI"
+	OAuthServer        = "OAuth"
 )
 
 // EntryPoints lists the functions of the Generic API and the read API.
-var EntryPoints = []string{FindAccountByQuery, FindAccountByID, CreateAccount, FindRecordByQuery, CreateRecord, UpdateRecord, Comment, ReadAPI}
+var EntryPoints = []string{FindAccountByQuery, FindAccountByID, CreateAccount, FindRecordByQuery, CreateRecord, UpdateRecord, Comment, ReadAPI, OAuthServer}
 
 // Input is what a deployment knows about itself.
 type Input struct {
@@ -34,6 +35,17 @@ type Input struct {
 	PhoneNumberFormat string
 	// APIRequestTimeoutSeconds: 5 by default.
 	APIRequestTimeoutSeconds int
+	// OAuth: the client the administrator types in, with the OAuth method.
+	OAuth *OAuthClient
+}
+
+// OAuthClient is the registered OAuth client of CCAI Platform.
+type OAuthClient struct {
+	ID           string
+	Secret       string // in clear: the administrator types it
+	RedirectURIs []string
+	// TestLogin: local runs only.
+	TestLogin *Login
 }
 
 // Build returns the settings for in: every endpoint with the URL,
@@ -72,6 +84,17 @@ func Build(in Input) (Settings, error) {
 		// The newest key is the one to type; older ones stay valid
 		// until they are removed from the configuration.
 		s.Auth = Auth{Method: auth.MethodCustomHeader, CustomHeader: []HeaderField{{Key: in.Auth.HeaderName, Value: in.Auth.APIKeys[0]}}}
+	case auth.MethodOAuth:
+		if in.OAuth == nil || in.OAuth.ID == "" || in.OAuth.Secret == "" {
+			return Settings{}, fmt.Errorf("OAuth authentication without a client id and secret")
+		}
+		s.Auth = Auth{Method: auth.MethodOAuth, OAuth: &OAuth{
+			AuthorizationURL: u(OAuthServer, "/authorize"), TokenURL: u(OAuthServer, "/token"),
+			RevocationURL: u(OAuthServer, "/revoke"),
+			ClientID:      in.OAuth.ID, ClientSecret: in.OAuth.Secret,
+			Scope: "crm", State: "ccaip-crm", AccessType: "offline", IncludeRedirectURL: true,
+			RedirectURIs: in.OAuth.RedirectURIs, TestLogin: in.OAuth.TestLogin,
+		}}
 	default:
 		return Settings{}, fmt.Errorf("unknown authentication method %q", in.Auth.Method)
 	}

@@ -30,8 +30,12 @@ func testURLs() map[string]string {
 		portal.UpdateRecord:       "https://update-record.example.run.app",
 		portal.Comment:            "https://comment.example.run.app",
 		portal.ReadAPI:            "https://read-api.example.run.app",
+		portal.OAuthServer:        "https://oauth.example.run.app",
 	}
 }
+
+var oauthClient = &portal.OAuthClient{ID: "ccaip", Secret: "client-secret-0123456789",
+	RedirectURIs: []string{"https://tenant.uc1.ccaiplatform.com/oauth/callback"}}
 
 var customHeader = auth.Config{Method: auth.MethodCustomHeader, HeaderName: "X-Api-Key",
 	APIKeys: []string{"new-key-0123456789abcdef", "old-key-0123456789abcdef"}}
@@ -64,6 +68,7 @@ func TestBuildGolden(t *testing.T) {
 		{"custom_header", "portal-settings.golden.json", portal.Input{URLs: testURLs(), Auth: customHeader}},
 		{"basic", "portal-settings-basic.golden.json", portal.Input{URLs: testURLs(), Auth: basic,
 			PhoneNumberFormat: "e164", APIRequestTimeoutSeconds: 8}},
+		{"oauth", "portal-settings-oauth.golden.json", portal.Input{URLs: testURLs(), Auth: auth.Config{Method: auth.MethodOAuth}, OAuth: oauthClient}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -148,7 +153,8 @@ func TestBuildErrors(t *testing.T) {
 		{"missing URL", portal.Input{URLs: noComment, Auth: customHeader}, "no URL for Comment"},
 		{"empty URL", portal.Input{URLs: emptyRead, Auth: customHeader}, "no URL for ReadAPI"},
 		{"no URLs", portal.Input{Auth: customHeader}, "no URL for"},
-		{"unknown auth", portal.Input{URLs: testURLs(), Auth: auth.Config{Method: "oauth"}}, `unknown authentication method "oauth"`},
+		{"unknown auth", portal.Input{URLs: testURLs(), Auth: auth.Config{Method: "saml"}}, `unknown authentication method "saml"`},
+		{"oauth without client", portal.Input{URLs: testURLs(), Auth: auth.Config{Method: auth.MethodOAuth}}, "without a client id and secret"},
 		{"custom header without key", portal.Input{URLs: testURLs(), Auth: auth.Config{Method: auth.MethodCustomHeader, HeaderName: "X-Api-Key"}}, "without an API key"},
 	}
 	for _, tt := range tests {
@@ -219,6 +225,9 @@ func TestBuildMatchesSchema(t *testing.T) {
 	inputs := map[string]portal.Input{
 		"custom_header": {URLs: testURLs(), Auth: customHeader},
 		"basic":         {URLs: testURLs(), Auth: basic, PhoneNumberFormat: "international", APIRequestTimeoutSeconds: 1},
+		"oauth":         {URLs: testURLs(), Auth: auth.Config{Method: auth.MethodOAuth}, OAuth: oauthClient},
+		"oauth with test login": {URLs: testURLs(), Auth: auth.Config{Method: auth.MethodOAuth}, OAuth: &portal.OAuthClient{
+			ID: "local", Secret: "s", RedirectURIs: []string{"http://127.0.0.1/callback"}, TestLogin: &portal.Login{Username: "admin", Password: "pw"}}},
 	}
 	for name, in := range inputs {
 		t.Run(name, func(t *testing.T) {

@@ -25,10 +25,36 @@ type Settings struct {
 
 // Auth is "Settings > Developer Settings > CRM" authentication.
 type Auth struct {
-	Method       string         `json:"method"`
-	Basic        *Basic         `json:"basic,omitempty"`
-	CustomHeader []HeaderField  `json:"custom_header,omitempty"`
-	OAuth        map[string]any `json:"oauth,omitempty"`
+	Method       string        `json:"method"`
+	Basic        *Basic        `json:"basic,omitempty"`
+	CustomHeader []HeaderField `json:"custom_header,omitempty"`
+	OAuth        *OAuth        `json:"oauth,omitempty"`
+}
+
+// OAuth is the OAuth 2.0 part of the authentication settings.
+type OAuth struct {
+	AuthorizationURL string `json:"authorization_url"`
+	TokenURL         string `json:"token_url"`
+	ClientID         string `json:"client_id"`
+	ClientSecret     string `json:"client_secret"`
+	Scope            string `json:"scope,omitempty"`
+	State            string `json:"state,omitempty"`
+	AccessType       string `json:"access_type,omitempty"`
+	// IncludeRedirectURL is the portal's "Include the Redirect URL as
+	// part of the Authorization URL and Token URL".
+	IncludeRedirectURL bool `json:"include_redirect_url"`
+	// Not typed in the portal: the redirect URIs this CRM accepts for the
+	// client, and where tokens are revoked (RFC 7009).
+	RedirectURIs  []string `json:"redirect_uris,omitempty"`
+	RevocationURL string   `json:"revocation_url,omitempty"`
+	// TestLogin (local runs only): a CRM user tools may sign in as.
+	TestLogin *Login `json:"test_login,omitempty"`
+}
+
+// Login is a username and password for the sign-in form.
+type Login struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
 }
 
 // Basic is the basic authentication pair.

@@ -1,0 +1,190 @@
+package oauthserver
+
+import (
+	"errors"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/ory/fosite"
+
+	"example.com/crm/shared/auth"
+	"example.com/crm/shared/signin"
+)
+
+// Server serves the authorization server's endpoints and the sign-in
+// pages.
+type Server struct {
+	Provider fosite.OAuth2Provider
+	Signin   *signin.Service
+	Limiter  *auth.Limiter
+	Log      *slog.Logger
+}
+
+// Paths of the endpoints, under the function's URL.
+const (
+	AuthorizePath = "/authorize"
+	TokenPath     = "/token"
+	RevokePath    = "/revoke"
+	SigninPath    = "/signin"
+)
+
+// Handler routes the endpoints.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+AuthorizePath, s.authorize)
+	mux.HandleFunc("POST "+AuthorizePath, s.authorize)
+	mux.HandleFunc("POST "+TokenPath, s.token)
+	mux.HandleFunc("POST "+RevokePath, s.revoke)
+	mux.HandleFunc("GET /.well-known/oauth-authorization-server", s.metadata)
+	signinPages := s.Signin.Handler(SigninPath, auth.ClientAddr)
+	mux.Handle(SigninPath, signinPages)
+	mux.Handle(SigninPath+"/", signinPages)
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, SigninPath, http.StatusSeeOther)
+	})
+	return securityHeaders(mux)
+}
+
+// securityHeaders: no caching of pages with tokens or forms; the pages
+// may be framed by the CCAI Platform portal, so no frame-ancestors limit.
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// authorize: GET checks the request, makes sure an administrator is
+// signed in and shows the consent page; POST (the consent form) issues
+// the code and redirects back to CCAI Platform with it and the state.
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	ar, err := s.Provider.NewAuthorizeRequest(ctx, r)
+	if err != nil {
+		s.authorizeError(w, r, ar, err)
+		return
+	}
+	user, ok := s.Signin.RequireUser(w, r, SigninPath)
+	if !ok {
+		return
+	}
+	if r.Method == http.MethodGet {
+		s.consent(w, r, ar, user)
+		return
+	}
+	if !s.Signin.CheckCSRF(r) {
+		http.Error(w, "The form has expired. Go back and try again.", http.StatusForbidden)
+		return
+	}
+	if r.PostFormValue("decision") != "approve" {
+		s.Provider.WriteAuthorizeError(ctx, w, ar, fosite.ErrAccessDenied.WithHint("The administrator denied the request."))
+		return
+	}
+	for _, scope := range ar.GetRequestedScopes() {
+		ar.GrantScope(scope)
+	}
+	for _, a := range ar.GetRequestedAudience() {
+		ar.GrantAudience(a)
+	}
+	resp, err := s.Provider.NewAuthorizeResponse(ctx, ar, &fosite.DefaultSession{Subject: user, Username: user})
+	if err != nil {
+		s.authorizeError(w, r, ar, err)
+		return
+	}
+	s.Log.InfoContext(ctx, "oauth access approved", "client_id", ar.GetClient().GetID(), "user", user)
+	s.Provider.WriteAuthorizeResponse(ctx, w, ar, resp)
+}
+
+// authorizeError answers as RFC 6749 section 4.1.2.1 says: to the client's
+// redirect URI when it is a registered one, else on the page. fosite's
+// invalid_state (a missing state) is RFC 6749's invalid_request.
+func (s *Server) authorizeError(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, err error) {
+	if errors.Is(err, fosite.ErrInvalidState) {
+		err = fosite.ErrInvalidRequest.WithHint("The 'state' parameter is required.")
+	}
+	s.Log.WarnContext(r.Context(), "oauth authorize refused", "error", fosite.ErrorToRFC6749Error(err).ErrorField, "client", auth.ClientAddr(r))
+	s.Provider.WriteAuthorizeError(r.Context(), w, ar, err)
+}
+
+var consentPage = template.Must(template.New("consent").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Allow access · CRM</title>
+<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem}
+button{padding:.6rem 1.2rem;margin-right:.5rem}</style></head>
+<body><h1>Allow CCAI Platform to use the CRM?</h1>
+<p>The OAuth client <strong>{{.Client}}</strong> asks to read and write accounts, records and comments
+{{if .Scopes}}(scopes: {{.Scopes}}){{end}} on your behalf. You are signed in as <strong>{{.User}}</strong>.</p>
+<p>It will be sent back to <code>{{.Redirect}}</code>.</p>
+<form method="post" action="{{.Action}}">
+<input type="hidden" name="csrf" value="{{.CSRF}}">
+<button type="submit" name="decision" value="approve">Allow</button>
+<button type="submit" name="decision" value="deny">Deny</button>
+</form></body></html>`))
+
+func (s *Server) consent(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, user string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	csrf := s.Signin.CSRFToken(w, r)
+	_ = consentPage.Execute(w, map[string]any{
+		"Client": ar.GetClient().GetID(), "Scopes": strings.Join(ar.GetRequestedScopes(), " "), "User": user,
+		"Redirect": ar.GetRedirectURI().String(), "Action": AuthorizePath + "?" + r.URL.RawQuery, "CSRF": csrf,
+	})
+}
+
+// token exchanges a code or a refresh token. Clients authenticate with
+// HTTP Basic or form fields; one that fails too often is locked out.
+func (s *Server) token(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	client := auth.ClientAddr(r)
+	if ok, wait := s.Limiter.Allow(client); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = w.Write([]byte(`{"error":"too_many_requests","error_description":"Too many failed attempts; try again later."}`))
+		return
+	}
+	ar, err := s.Provider.NewAccessRequest(ctx, r, NewSession())
+	if err == nil {
+		var resp fosite.AccessResponder
+		if resp, err = s.Provider.NewAccessResponse(ctx, ar); err == nil {
+			s.Limiter.Succeeded(client)
+			s.Provider.WriteAccessResponse(ctx, w, ar, resp)
+			return
+		}
+	}
+	rfc := fosite.ErrorToRFC6749Error(err)
+	if errors.Is(err, fosite.ErrInvalidClient) {
+		s.Limiter.Failed(client)
+	}
+	s.Log.WarnContext(ctx, "oauth token refused", "error", rfc.ErrorField, "client", client)
+	s.Provider.WriteAccessError(ctx, w, ar, err)
+}
+
+// revoke is RFC 7009 token revocation; revoking a refresh token also
+// revokes the access tokens of its grant.
+func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
+	err := s.Provider.NewRevocationRequest(r.Context(), r)
+	if err != nil {
+		s.Log.WarnContext(r.Context(), "oauth revocation refused", "error", fosite.ErrorToRFC6749Error(err).ErrorField, "client", auth.ClientAddr(r))
+	}
+	s.Provider.WriteRevocationResponse(r.Context(), w, err)
+}
+
+// metadata is RFC 8414 authorization server metadata.
+func (s *Server) metadata(w http.ResponseWriter, r *http.Request) {
+	scheme := "http"
+	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		scheme = "https"
+	}
+	base := scheme + "://" + r.Host
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write([]byte(`{"issuer":"` + base + `","authorization_endpoint":"` + base + AuthorizePath +
+		`","token_endpoint":"` + base + TokenPath + `","revocation_endpoint":"` + base + RevokePath +
+		`","response_types_supported":["code"],"grant_types_supported":["authorization_code","refresh_token"],` +
+		`"token_endpoint_auth_methods_supported":["client_secret_basic","client_secret_post"],` +
+		`"code_challenge_methods_supported":["S256","plain"],"scopes_supported":["crm","offline","offline_access"]}`))
+}

@@ -1,0 +1,107 @@
+# Credentials live in Secret Manager, one secret per value, named
+# <name_prefix>-<logical name>. Each function reads only the secrets it needs
+# (local.function_secrets), as environment variables pinned to the version
+# created here, and its service account may access only those (iam.tf).
+
+# Signs OAuth access tokens and sign-in session cookies. Generated once and
+# kept in the state (random_password.result) unless var.signing_key is set.
+resource "random_password" "signing_key" {
+  count = nonsensitive(var.signing_key == "") ? 1 : 0
+
+  length  = 48
+  special = false
+}
+
+locals {
+  # Logical secret name -> the environment variable the functions read.
+  secret_env = {
+    "api-keys"             = "CRM_API_KEYS"
+    "basic-password"       = "CRM_BASIC_PASSWORD"
+    "signing-key"          = "CRM_SIGNING_KEY"
+    "oauth-clients"        = "CRM_OAUTH_CLIENTS"
+    "admin-password-hash"  = "CRM_ADMIN_PASSWORD_HASH"
+    "google-client-secret" = "CRM_GOOGLE_CLIENT_SECRET"
+  }
+
+  # Which secrets exist. Secret Manager rejects an empty version, so a secret
+  # whose value is empty is not created at all and the variable stays unset
+  # on the functions (the code reads unset as empty). nonsensitive() reveals
+  # only whether a value is set.
+  secret_wanted = {
+    "api-keys"             = var.auth_method == "custom_header" && nonsensitive(var.crm_api_keys != "")
+    "basic-password"       = var.auth_method == "basic" && nonsensitive(var.crm_basic_password != "")
+    "signing-key"          = true
+    "oauth-clients"        = var.auth_method == "oauth"
+    "admin-password-hash"  = nonsensitive(var.admin_password_hash != "")
+    "google-client-secret" = nonsensitive(var.google_client_secret != "")
+  }
+  secret_names = toset([for name, wanted in local.secret_wanted : name if wanted])
+
+  secret_values = {
+    "api-keys"       = var.crm_api_keys
+    "basic-password" = var.crm_basic_password
+    # one(): random_password has no instance when var.signing_key is set.
+    "signing-key"          = nonsensitive(var.signing_key != "") ? var.signing_key : one(random_password.signing_key[*].result)
+    "oauth-clients"        = jsonencode(var.oauth_clients)
+    "admin-password-hash"  = var.admin_password_hash
+    "google-client-secret" = var.google_client_secret
+  }
+
+  # The secret a Generic API function (and ReadAPI) checks requests against.
+  auth_method_secret = {
+    custom_header = "api-keys"
+    basic         = "basic-password"
+    oauth         = "signing-key" # verifies the bearer tokens OAuth signed
+  }[var.auth_method]
+
+  # Secrets the OAuth function reads, if they exist.
+  oauth_function_secrets = ["signing-key", "oauth-clients", "admin-password-hash", "google-client-secret"]
+
+  # Function (entry point) -> logical names of the secrets it reads.
+  function_secrets = {
+    for entry_point in keys(local.functions) :
+    entry_point => [
+      for name in(entry_point == "OAuth" ? local.oauth_function_secrets : [local.auth_method_secret]) :
+      name if contains(local.secret_names, name)
+    ]
+  }
+}
+
+resource "google_secret_manager_secret" "crm" {
+  for_each = local.secret_names
+
+  project   = var.project_id
+  secret_id = "${var.name_prefix}-${each.key}"
+
+  labels = {
+    managed-by = "terraform"
+    app        = "crm"
+  }
+
+  replication {
+    auto {}
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_secret_manager_secret_version" "crm" {
+  for_each = local.secret_names
+
+  secret = google_secret_manager_secret.crm[each.key].id
+
+  # Write-only: the value goes to Secret Manager but not into the state.
+  # Terraform cannot see a write-only value change, so the version number is
+  # a fingerprint of the value (the first 28 bits of its SHA-256, which fits
+  # an int32): a new value changes it, which replaces this resource, i.e. adds
+  # a new secret version, and the functions pinned to it redeploy. The state
+  # keeps the fingerprint (README.md, "Secrets and the state").
+  secret_data_wo         = local.secret_values[each.key]
+  secret_data_wo_version = parseint(substr(sha256(local.secret_values[each.key]), 0, 7), 16)
+
+  lifecycle {
+    # Add the new version and repoint the functions before the old version
+    # is destroyed, so running instances never reference a destroyed one.
+    create_before_destroy = true
+  }
+}
