@@ -134,7 +134,7 @@ func TestValidate(t *testing.T) {
 		{"one short key among good ones", auth.Config{Method: auth.MethodCustomHeader, HeaderName: "X-Api-Key", APIKeys: []string{key1, "short"}}, []string{"at least 16 characters"}},
 		{"no keys, no header: both", auth.Config{Method: auth.MethodCustomHeader}, []string{"header name", "at least one API key"}},
 		{"no header name, short key: both", auth.Config{Method: auth.MethodCustomHeader, APIKeys: []string{"x"}}, []string{"header name", "at least 16 characters"}},
-		{"unknown method", auth.Config{Method: "oauth"}, []string{`unknown authentication method "oauth"`}},
+		{"unknown method", auth.Config{Method: "saml"}, []string{`unknown authentication method "saml"`}},
 		{"empty method", auth.Config{}, []string{`unknown authentication method ""`}},
 		{"method in other case", auth.Config{Method: "Basic", BasicUsername: "u", BasicPassword: "p"}, []string{"unknown authentication method"}},
 	}

@@ -103,7 +103,9 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	if err := c.Auth.Validate(); err != nil {
 		errs = append(errs, err)
 	}
-	c.SigningKey = []byte(get("CRM_SIGNING_KEY", ""))
+	if k := get("CRM_SIGNING_KEY", ""); k != "" {
+		c.SigningKey = []byte(k)
+	}
 	c.OAuthClients = get("CRM_OAUTH_CLIENTS", "")
 	c.AdminUsername = get("CRM_ADMIN_USERNAME", "admin")
 	c.AdminPasswordHash = get("CRM_ADMIN_PASSWORD_HASH", "")
