@@ -92,7 +92,7 @@ func oauthProvider(cfg config.Config, store *gcpfirestore.Store) (fosite.OAuth2P
 		}
 	}
 	registered := oauthserver.NewClients(clients)
-	return oauthserver.NewProvider(oauthserver.Config{SigningKey: cfg.SigningKey, AccessTokenTTL: cfg.AccessTokenTTL},
+	return oauthserver.NewProvider(oauthserver.Config{SigningKey: cfg.SigningKey, AccessTokenTTL: cfg.AccessTokenTTL, CodeTTL: cfg.CodeTTL},
 		store.OAuth(registered.Get, oauthserver.NewSession))
 }
 

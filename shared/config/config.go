@@ -30,6 +30,7 @@ type Config struct {
 	// OAuthClients is the JSON list of registered OAuth clients.
 	OAuthClients   string
 	AccessTokenTTL time.Duration
+	CodeTTL        time.Duration
 	// The local administrator (bcrypt hash) and Google sign-in.
 	AdminUsername      string
 	AdminPasswordHash  string
@@ -53,6 +54,7 @@ type Config struct {
 //	                       sign-in cookies (required for "oauth")
 //	CRM_OAUTH_CLIENTS      JSON [{"id","secret_hash","redirect_uris"}] (for "oauth")
 //	CRM_ACCESS_TOKEN_TTL   "1h" by default
+//	CRM_OAUTH_CODE_TTL     authorization code lifetime, "10m" by default
 //	CRM_ADMIN_USERNAME     "admin" by default
 //	CRM_ADMIN_PASSWORD_HASH  bcrypt hash of the local administrator's password
 //	CRM_GOOGLE_CLIENT_ID, CRM_GOOGLE_CLIENT_SECRET  Google sign-in
@@ -118,6 +120,9 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	}
 	if c.AccessTokenTTL, err = time.ParseDuration(get("CRM_ACCESS_TOKEN_TTL", "1h")); err != nil || c.AccessTokenTTL <= 0 {
 		errs = append(errs, fmt.Errorf("CRM_ACCESS_TOKEN_TTL %q is not a positive duration", get("CRM_ACCESS_TOKEN_TTL", "1h")))
+	}
+	if c.CodeTTL, err = time.ParseDuration(get("CRM_OAUTH_CODE_TTL", "10m")); err != nil || c.CodeTTL <= 0 {
+		errs = append(errs, fmt.Errorf("CRM_OAUTH_CODE_TTL %q is not a positive duration", get("CRM_OAUTH_CODE_TTL", "10m")))
 	}
 	if c.Auth.Method == auth.MethodOAuth {
 		if len(c.SigningKey) < 32 {

@@ -156,6 +156,10 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if gt := r.PostFormValue("grant_type"); gt != "" && gt != "authorization_code" && gt != "refresh_token" {
+		// RFC 6749 section 5.2; fosite answers invalid_request.
+		err = fosite.ErrUnsupportedGrantType.WithHintf("The grant type %q is not supported.", gt)
+	}
 	rfc := fosite.ErrorToRFC6749Error(err)
 	if errors.Is(err, fosite.ErrInvalidClient) {
 		s.Limiter.Failed(client)
