@@ -29,8 +29,9 @@ import (
 func main() {
 	n := flag.Int("n", 200, "requests per endpoint")
 	c := flag.Int("c", 1, "concurrent callers")
+	method := flag.String("auth", auth.MethodCustomHeader, "authentication method: custom_header, basic or oauth")
 	flag.Parse()
-	if err := run(*n, *c); err != nil {
+	if err := run(*n, *c, *method); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -41,7 +42,7 @@ type step struct {
 	do       func(ctx context.Context, i int) error
 }
 
-func run(n, conc int) error {
+func run(n, conc int, method string) error {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "crm-loadtest-")
 	if err != nil {
@@ -56,13 +57,19 @@ func run(n, conc int) error {
 	fmt.Fprintln(os.Stderr, "starting the local stack...")
 	stack, err := localstack.Start(ctx, localstack.Options{
 		Dir: dir, Project: fmt.Sprintf("demo-load%d", time.Now().UnixNano()%1e9), FirestoreHost: os.Getenv("FIRESTORE_EMULATOR_HOST"), Log: logFile,
-		Auth: auth.Config{Method: auth.MethodCustomHeader, HeaderName: "X-Api-Key", APIKeys: []string{"loadtest-key-0123456789"}},
+		Auth: auth.Config{Method: method, HeaderName: "X-Api-Key", APIKeys: []string{"loadtest-key-0123456789"},
+			BasicUsername: "ccaip", BasicPassword: "loadtest-password"},
 	})
 	if err != nil {
 		return err
 	}
 	defer stack.Stop()
 	p := ccaiplayer.New(stack.Settings)
+	if method == auth.MethodOAuth {
+		if err := p.Connect(ctx); err != nil {
+			return err
+		}
+	}
 	run := fmt.Sprint(time.Now().UnixNano() % 1e6)
 	phone := func(i int) string { return fmt.Sprintf("+1202%07d", (i*7919)%9_000_000+1_000_000) }
 	accounts := make([]string, n)
@@ -128,7 +135,7 @@ func run(n, conc int) error {
 			return err
 		}},
 	}
-	fmt.Printf("%d requests per endpoint, %d concurrent callers, Firestore emulator, %s\n\n", n, conc, time.Now().Format(time.DateOnly))
+	fmt.Printf("%d requests per endpoint, %d concurrent callers, %s authentication, Firestore emulator, %s\n\n", n, conc, method, time.Now().Format(time.DateOnly))
 	fmt.Printf("| %-34s | %8s | %8s | %8s | %6s | %6s |\n", "endpoint", "p50 ms", "p99 ms", "max ms", "reads", "writes")
 	fmt.Printf("|%s|%s|%s|%s|%s|%s|\n", dashes(36), dashes(10), dashes(10), dashes(10), dashes(8), dashes(8))
 	offset := 0
