@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 
 	"example.com/crm/shared/auth"
@@ -87,5 +88,17 @@ func TestBasicAuthStack(t *testing.T) {
 		if len(res.Body) == 0 {
 			t.Error("401 without a body")
 		}
+	}
+	// Guessing gets nowhere: after 10 failures in a row this address is
+	// locked out, even with the right password (this stack is this
+	// test's own, so no other test is locked out).
+	wrong := ccaiplayer.New(settings)
+	wrong.Settings.Auth.Basic = &portal.Basic{Username: "ccaip", Password: "guess"}
+	for range 7 {
+		call(t, wrong, "find_account_by_query", v, http.StatusUnauthorized)
+	}
+	res := call(t, p, "find_account_by_query", v, http.StatusTooManyRequests)
+	if !strings.Contains(string(res.Body), "too_many_requests") {
+		t.Errorf("lockout body: %s", res.Body)
 	}
 }

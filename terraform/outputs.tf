@@ -28,6 +28,7 @@ output "portal_settings_inputs" {
       authorization_url = "${google_cloudfunctions2_function.fn["OAuth"].service_config[0].uri}/authorize"
       token_url         = "${google_cloudfunctions2_function.fn["OAuth"].service_config[0].uri}/token"
       revocation_url    = "${google_cloudfunctions2_function.fn["OAuth"].service_config[0].uri}/revoke"
+      clients           = [for c in var.oauth_clients : { id = c.id, redirect_uris = c.redirect_uris }]
     } : null
   }
 }

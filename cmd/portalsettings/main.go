@@ -3,7 +3,9 @@
 // on standard input; the credentials, which Terraform does not output,
 // come from the same variables that were given to terraform apply
 // (TF_VAR_crm_api_keys, TF_VAR_crm_basic_username, TF_VAR_crm_basic_password)
-// or from CRM_API_KEYS, CRM_BASIC_USERNAME, CRM_BASIC_PASSWORD.
+// or from CRM_API_KEYS, CRM_BASIC_USERNAME, CRM_BASIC_PASSWORD; with OAuth,
+// the client secret in clear (Terraform only has its hash) from
+// CRM_OAUTH_CLIENT_SECRET.
 //
 //	terraform -chdir=terraform output -json portal_settings_inputs | go run ./cmd/portalsettings -o portal-settings.json
 package main
@@ -26,6 +28,12 @@ type inputs struct {
 	URLs         map[string]string `json:"urls"`
 	AuthMethod   string            `json:"auth_method"`
 	APIKeyHeader string            `json:"api_key_header"`
+	OAuth        *struct {
+		Clients []struct {
+			ID           string   `json:"id"`
+			RedirectURIs []string `json:"redirect_uris"`
+		} `json:"clients"`
+	} `json:"oauth"`
 }
 
 func main() {
@@ -68,5 +76,16 @@ func settings(r io.Reader, lookup func(string) (string, bool)) (portal.Settings,
 	if err := a.Validate(); err != nil {
 		return portal.Settings{}, fmt.Errorf("credentials (set the TF_VAR_ variables used for terraform apply): %w", err)
 	}
-	return portal.Build(portal.Input{URLs: in.URLs, Auth: a})
+	var client *portal.OAuthClient
+	if a.Method == auth.MethodOAuth {
+		if in.OAuth == nil || len(in.OAuth.Clients) == 0 {
+			return portal.Settings{}, fmt.Errorf("the deployment has no OAuth client (terraform variable oauth_clients)")
+		}
+		c := in.OAuth.Clients[0]
+		client = &portal.OAuthClient{ID: c.ID, RedirectURIs: c.RedirectURIs, Secret: env("CRM_OAUTH_CLIENT_SECRET")}
+		if client.Secret == "" {
+			return portal.Settings{}, fmt.Errorf("set CRM_OAUTH_CLIENT_SECRET to the client secret (in clear) of OAuth client %q", c.ID)
+		}
+	}
+	return portal.Build(portal.Input{URLs: in.URLs, Auth: a, OAuth: client})
 }

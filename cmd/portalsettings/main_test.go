@@ -27,6 +27,17 @@ func TestSettingsFromTerraformOutput(t *testing.T) {
 	if _, err := settings(strings.NewReader(out), func(string) (string, bool) { return "", false }); err == nil {
 		t.Error("no credentials: got no error")
 	}
+	oauthOut := strings.Replace(out, `"auth_method":"custom_header"`, `"auth_method":"oauth","oauth":{"authorization_url":"https://i.run.app/authorize","clients":[{"id":"ccaip","redirect_uris":["https://t.ccaiplatform.com/cb"]}]}`, 1)
+	o, err := settings(strings.NewReader(oauthOut), func(k string) (string, bool) { return "client-secret-1234", k == "CRM_OAUTH_CLIENT_SECRET" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := o.Auth.OAuth; a == nil || a.ClientID != "ccaip" || a.ClientSecret != "client-secret-1234" || a.AuthorizationURL != "https://i.run.app/authorize" || a.RedirectURIs[0] != "https://t.ccaiplatform.com/cb" || a.TestLogin != nil {
+		t.Errorf("oauth settings: got %+v", a)
+	}
+	if _, err := settings(strings.NewReader(oauthOut), func(string) (string, bool) { return "", false }); err == nil {
+		t.Error("oauth without the client secret: got no error")
+	}
 	if _, err := settings(strings.NewReader(`{"urls":{}}`), func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err == nil {
 		t.Error("no URLs: got no error")
 	}

@@ -258,17 +258,15 @@ func (o *OAuthStore) RotateRefreshToken(ctx context.Context, requestID string, _
 
 // RevokeRefreshToken implements oauth2.TokenRevocationStorage.
 func (o *OAuthStore) RevokeRefreshToken(ctx context.Context, requestID string) error {
-	return o.forGrant(ctx, kindRefresh, requestID, func(b *firestore.BulkWriter, ref *firestore.DocumentRef) error {
-		_, err := b.Update(ref, []firestore.Update{{Path: "active", Value: false}})
-		return err
+	return o.forGrant(ctx, kindRefresh, requestID, func(b *firestore.WriteBatch, ref *firestore.DocumentRef) {
+		b.Update(ref, []firestore.Update{{Path: "active", Value: false}})
 	})
 }
 
 // RevokeAccessToken implements oauth2.TokenRevocationStorage.
 func (o *OAuthStore) RevokeAccessToken(ctx context.Context, requestID string) error {
-	return o.forGrant(ctx, kindAccess, requestID, func(b *firestore.BulkWriter, ref *firestore.DocumentRef) error {
-		_, err := b.Delete(ref)
-		return err
+	return o.forGrant(ctx, kindAccess, requestID, func(b *firestore.WriteBatch, ref *firestore.DocumentRef) {
+		b.Delete(ref)
 	})
 }
 
@@ -278,7 +276,7 @@ func (o *OAuthStore) RevokeRefreshTokenMaybeGracePeriod(ctx context.Context, req
 	return o.RevokeRefreshToken(ctx, requestID)
 }
 
-func (o *OAuthStore) forGrant(ctx context.Context, kind, requestID string, fn func(*firestore.BulkWriter, *firestore.DocumentRef) error) error {
+func (o *OAuthStore) forGrant(ctx context.Context, kind, requestID string, fn func(*firestore.WriteBatch, *firestore.DocumentRef)) error {
 	snaps, err := o.client.Collection(oauthCol).Where("request_id", "==", requestID).Where("kind", "==", kind).Documents(ctx).GetAll()
 	if err != nil {
 		return storeError("find oauth "+kind+" tokens", err)
@@ -286,13 +284,11 @@ func (o *OAuthStore) forGrant(ctx context.Context, kind, requestID string, fn fu
 	if len(snaps) == 0 {
 		return nil
 	}
-	b := o.client.BulkWriter(ctx)
+	// A grant has a handful of tokens: one atomic batch.
+	b := o.client.Batch()
 	for _, s := range snaps {
-		if err := fn(b, s.Ref); err != nil {
-			b.End()
-			return storeError("revoke oauth "+kind, err)
-		}
+		fn(b, s.Ref)
 	}
-	b.End()
-	return nil
+	_, err = b.Commit(ctx)
+	return storeError("revoke oauth "+kind, err)
 }

@@ -192,5 +192,5 @@ func (s *Service) checkClaims(c IDClaims, nonce string, now time.Time) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%s is not an allowed user", email)
+	return errors.New("the address is not an allowed user") // the address itself is not logged
 }

@@ -1,0 +1,179 @@
+package auth_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"example.com/crm/shared/auth"
+	"example.com/crm/shared/crm"
+)
+
+func TestCheckerLimiter(t *testing.T) {
+	const attacker, other = "192.0.2.66:5555", "198.51.100.1:4444"
+	cfg := auth.Config{Method: auth.MethodCustomHeader, HeaderName: "X-Api-Key", APIKeys: []string{key1}}
+	l, clk := newTestLimiter()
+	c, err := auth.New(cfg, nil, l)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	check := func(remote, key string) error {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = remote
+		r.Header.Set("X-Api-Key", key)
+		return c.Check(r)
+	}
+	for i := range l.MaxFailures {
+		if got := crm.ErrorCode(check(attacker, key2)); got != crm.Unauthorized {
+			t.Fatalf("wrong key #%d: got code %q, want %q", i+1, got, crm.Unauthorized)
+		}
+	}
+	tests := []struct {
+		name    string
+		advance time.Duration // before the request, from the previous case
+		remote  string
+		key     string
+		want    crm.Code // "" for success
+	}{
+		{"right key from the locked-out address", 0, attacker, key1, crm.TooManyRequests},
+		{"wrong key from the locked-out address", 0, attacker, key2, crm.TooManyRequests},
+		{"same host, other port", 0, "192.0.2.66:6666", key1, crm.TooManyRequests},
+		{"right key from another address", 0, other, key1, ""},
+		{"wrong key from another address", 0, other, key2, crm.Unauthorized},
+		{"still locked out before Lockout", 14 * time.Minute, attacker, key1, crm.TooManyRequests},
+		{"right key after Lockout", time.Minute, attacker, key1, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk.advance(tt.advance)
+			err := check(tt.remote, tt.key)
+			if got := crm.ErrorCode(err); got != tt.want {
+				t.Fatalf("Check from %s: got code %q (%v), want %q", tt.remote, got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestCheckerLimiterMessage(t *testing.T) {
+	cfg := auth.Config{Method: auth.MethodBasic, BasicUsername: "u", BasicPassword: "p"}
+	l, _ := newTestLimiter()
+	c, err := auth.New(cfg, nil, l)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	r := httptest.NewRequest("GET", "/", nil)
+	for range l.MaxFailures {
+		c.Check(r)
+	}
+	err = c.Check(r)
+	if got, want := crm.ErrorCode(err), crm.TooManyRequests; got != want {
+		t.Fatalf("Check: got code %q, want %q", got, want)
+	}
+	// the lockout is 900 s; the message rounds up
+	if got, want := crm.ErrorMessage(err), "try again in 901 seconds"; !strings.Contains(got, want) {
+		t.Errorf("message: got %q, want it to contain %q", got, want)
+	}
+}
+
+// bearerValidator records the tokens it is asked about and answers err.
+type bearerValidator struct {
+	tokens []string
+	err    error
+}
+
+func (v *bearerValidator) ValidateBearer(_ context.Context, token string) error {
+	v.tokens = append(v.tokens, token)
+	return v.err
+}
+
+func TestNewOAuth(t *testing.T) {
+	cfg := auth.Config{Method: auth.MethodOAuth}
+	if c, err := auth.New(cfg, nil, nil); err == nil || c != nil {
+		t.Errorf("New(OAuth, nil validator): got (%v, %v), want (nil, error)", c, err)
+	}
+	c, err := auth.New(cfg, &bearerValidator{}, nil)
+	if err != nil {
+		t.Fatalf("New(OAuth, validator): got %v, want nil", err)
+	}
+	if got, want := c.Challenge(), `Bearer realm="crm"`; got != want {
+		t.Errorf("Challenge: got %q, want %q", got, want)
+	}
+}
+
+func TestOAuth(t *testing.T) {
+	bad := crm.Errorf(crm.Unauthorized, "unknown token")
+	down := crm.Errorf(crm.Unavailable, "store down")
+	tests := []struct {
+		name       string
+		header     string // Authorization; "" for none
+		validator  error  // what the validator answers
+		wantTokens []string
+		want       crm.Code
+	}{
+		{"valid", "Bearer tok", nil, []string{"tok"}, ""},
+		{"scheme in lower case", "bearer tok", nil, []string{"tok"}, ""},
+		{"scheme in upper case", "BEARER tok", nil, []string{"tok"}, ""},
+		{"token trimmed", "Bearer   tok  ", nil, []string{"tok"}, ""},
+		{"rejected by the validator", "Bearer tok", bad, []string{"tok"}, crm.Unauthorized},
+		{"validator unavailable", "Bearer tok", down, []string{"tok"}, crm.Unavailable},
+		{"basic", "Basic x", nil, nil, crm.Unauthorized},
+		{"missing", "", nil, nil, crm.Unauthorized},
+		{"empty token", "Bearer ", nil, nil, crm.Unauthorized},
+		{"blank token", "Bearer    ", nil, nil, crm.Unauthorized},
+		{"scheme only", "Bearer", nil, nil, crm.Unauthorized},
+		{"token only", "tok", nil, nil, crm.Unauthorized},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := &bearerValidator{err: tt.validator}
+			c, err := auth.New(auth.Config{Method: auth.MethodOAuth}, v, nil)
+			if err != nil {
+				t.Fatalf("New: %v", err)
+			}
+			r := httptest.NewRequest("GET", "/", nil)
+			if tt.header != "" {
+				r.Header.Set("Authorization", tt.header)
+			}
+			err = c.Check(r)
+			if got := crm.ErrorCode(err); got != tt.want {
+				t.Errorf("Check: got code %q (%v), want %q", got, err, tt.want)
+			}
+			if strings.Join(v.tokens, ",") != strings.Join(tt.wantTokens, ",") || len(v.tokens) != len(tt.wantTokens) {
+				t.Errorf("validator called with: got %q, want %q", v.tokens, tt.wantTokens)
+			}
+		})
+	}
+}
+
+// TestOAuthLimiter: rejected tokens count as failures; a validator that
+// could not check (Unavailable) does not lock the client out.
+func TestOAuthLimiter(t *testing.T) {
+	tests := []struct {
+		name      string
+		validator error
+		want      crm.Code // of the request after MaxFailures
+	}{
+		{"rejected tokens lock out", crm.Errorf(crm.Unauthorized, "bad"), crm.TooManyRequests},
+		{"unavailable does not lock out", crm.Errorf(crm.Unavailable, "down"), crm.Unavailable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := &bearerValidator{err: tt.validator}
+			l, _ := newTestLimiter()
+			c, err := auth.New(auth.Config{Method: auth.MethodOAuth}, v, l)
+			if err != nil {
+				t.Fatalf("New: %v", err)
+			}
+			r := httptest.NewRequest("GET", "/", nil)
+			r.Header.Set("Authorization", "Bearer tok")
+			for range l.MaxFailures {
+				c.Check(r)
+			}
+			if got := crm.ErrorCode(c.Check(r)); got != tt.want {
+				t.Errorf("Check after %d failures: got code %q, want %q", l.MaxFailures, got, tt.want)
+			}
+		})
+	}
+}
