@@ -47,11 +47,13 @@ locals {
     "google-client-secret" = var.google_client_secret
   }
 
-  # The secret a Generic API function (and ReadAPI) checks requests against.
-  auth_method_secret = {
-    custom_header = "api-keys"
-    basic         = "basic-password"
-    oauth         = "signing-key" # verifies the bearer tokens OAuth signed
+  # The secrets a Generic API function (and ReadAPI) checks requests
+  # against. With OAuth: the signing key verifies the bearer tokens, and
+  # the clients configuration names the client each token was issued to.
+  auth_method_secrets = {
+    custom_header = ["api-keys"]
+    basic         = ["basic-password"]
+    oauth         = ["signing-key", "oauth-clients"]
   }[var.auth_method]
 
   # Secrets the OAuth function reads, if they exist.
@@ -61,7 +63,9 @@ locals {
   function_secrets = {
     for entry_point in keys(local.functions) :
     entry_point => [
-      for name in(entry_point == "OAuth" ? local.oauth_function_secrets : [local.auth_method_secret]) :
+      # The OAuth function reads the method's secrets too: every function
+      # checks the whole configuration at start.
+      for name in(entry_point == "OAuth" ? distinct(concat(local.oauth_function_secrets, local.auth_method_secrets)) : local.auth_method_secrets) :
       name if contains(local.secret_names, name)
     ]
   }
