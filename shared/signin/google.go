@@ -86,18 +86,18 @@ func (s *Service) googleCallback(prefix string) http.HandlerFunc {
 		var st oidcState
 		c, err := r.Cookie(oidcCookie)
 		if err != nil || s.session.open(c.Value, &st) != nil || time.Now().Unix() > st.Expires || r.URL.Query().Get("state") != st.State {
-			s.showForm(w, r, http.StatusBadRequest, "The Google sign-in expired. Please try again.")
+			s.showForm(w, r, prefix, http.StatusBadRequest, "The Google sign-in expired. Please try again.")
 			return
 		}
 		setCookie(w, r, oidcCookie, "", -1)
 		if e := r.URL.Query().Get("error"); e != "" {
-			s.showForm(w, r, http.StatusUnauthorized, "Google sign-in was cancelled.")
+			s.showForm(w, r, prefix, http.StatusUnauthorized, "Google sign-in was cancelled.")
 			return
 		}
 		tok, err := s.oauthConfig(r, prefix).Exchange(r.Context(), r.URL.Query().Get("code"))
 		if err != nil {
 			s.cfg.Log.WarnContext(r.Context(), "google sign-in: code exchange failed", "error", err.Error())
-			s.showForm(w, r, http.StatusBadGateway, "Google sign-in failed. Please try again.")
+			s.showForm(w, r, prefix, http.StatusBadGateway, "Google sign-in failed. Please try again.")
 			return
 		}
 		raw, _ := tok.Extra("id_token").(string)
@@ -107,7 +107,7 @@ func (s *Service) googleCallback(prefix string) http.HandlerFunc {
 		}
 		if err != nil {
 			s.cfg.Log.WarnContext(r.Context(), "google sign-in refused", "reason", err.Error())
-			s.showForm(w, r, http.StatusForbidden, "This Google account may not sign in to this CRM.")
+			s.showForm(w, r, prefix, http.StatusForbidden, "This Google account may not sign in to this CRM.")
 			return
 		}
 		if err := s.startSession(w, r, strings.ToLower(claims.Email)); err != nil {

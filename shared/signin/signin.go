@@ -148,10 +148,10 @@ func safeNext(next string) string {
 func (s *Service) Handler(prefix string, client func(*http.Request) string) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+prefix, func(w http.ResponseWriter, r *http.Request) {
-		s.showForm(w, r, http.StatusOK, "")
+		s.showForm(w, r, prefix, http.StatusOK, "")
 	})
 	mux.HandleFunc("POST "+prefix, func(w http.ResponseWriter, r *http.Request) {
-		s.postForm(w, r, client(r))
+		s.postForm(w, r, prefix, client(r))
 	})
 	mux.HandleFunc("POST "+prefix+"/out", func(w http.ResponseWriter, r *http.Request) {
 		if !s.CheckCSRF(r) {
@@ -166,15 +166,15 @@ func (s *Service) Handler(prefix string, client func(*http.Request) string) http
 	return mux
 }
 
-func (s *Service) postForm(w http.ResponseWriter, r *http.Request, client string) {
+func (s *Service) postForm(w http.ResponseWriter, r *http.Request, prefix, client string) {
 	if !s.CheckCSRF(r) {
-		s.showForm(w, r, http.StatusForbidden, "The form has expired. Please try again.")
+		s.showForm(w, r, prefix, http.StatusForbidden, "The form has expired. Please try again.")
 		return
 	}
 	if s.cfg.Limiter != nil {
 		if ok, wait := s.cfg.Limiter.Allow(client); !ok {
 			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-			s.showForm(w, r, http.StatusTooManyRequests, "Too many failed attempts. Try again later.")
+			s.showForm(w, r, prefix, http.StatusTooManyRequests, "Too many failed attempts. Try again later.")
 			return
 		}
 	}
@@ -184,7 +184,7 @@ func (s *Service) postForm(w http.ResponseWriter, r *http.Request, client string
 			s.cfg.Limiter.Failed(client)
 		}
 		s.cfg.Log.WarnContext(r.Context(), "sign-in failed", "client", client)
-		s.showForm(w, r, http.StatusUnauthorized, "Wrong username or password.")
+		s.showForm(w, r, prefix, http.StatusUnauthorized, "Wrong username or password.")
 		return
 	}
 	if s.cfg.Limiter != nil {
@@ -225,7 +225,7 @@ button,.google{margin-top:1rem;padding:.6rem 1rem;width:100%;display:block;text-
 <button type="submit">Sign in</button></form>{{end}}
 </body></html>`))
 
-func (s *Service) showForm(w http.ResponseWriter, r *http.Request, status int, msg string) {
+func (s *Service) showForm(w http.ResponseWriter, r *http.Request, prefix string, status int, msg string) {
 	next := r.URL.Query().Get("next")
 	if r.Method == http.MethodPost {
 		next = r.PostFormValue("next")
@@ -235,7 +235,7 @@ func (s *Service) showForm(w http.ResponseWriter, r *http.Request, status int, m
 	csrf := s.CSRFToken(w, r)
 	w.WriteHeader(status)
 	_ = formPage.Execute(w, map[string]any{
-		"Error": msg, "CSRF": csrf, "Next": safeNext(next), "Prefix": strings.TrimSuffix(r.URL.Path, "/"),
+		"Error": msg, "CSRF": csrf, "Next": safeNext(next), "Prefix": prefix,
 		"Google": s.cfg.Google.ClientID != "", "Local": s.cfg.AdminPasswordHash != "",
 	})
 }
