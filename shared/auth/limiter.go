@@ -54,13 +54,20 @@ func (l *Limiter) Failed(client string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.Now()
-	if len(l.clients) > 100_000 {
+	if l.clients == nil {
+		l.clients = map[string]*failures{}
+	}
+	if len(l.clients) >= maxClients {
 		l.prune(now)
 	}
 	f := l.clients[client]
-	if f == nil || now.Sub(f.first) > l.Window {
+	switch {
+	case f == nil:
 		f = &failures{first: now}
 		l.clients[client] = f
+	case now.Sub(f.first) > l.Window && !now.Before(f.lockedUntil):
+		// a new window; an active lockout is never lifted by it
+		f.count, f.first = 0, now
 	}
 	f.count++
 	if f.count >= l.MaxFailures {
@@ -77,19 +84,38 @@ func (l *Limiter) Succeeded(client string) {
 	}
 }
 
+// maxClients bounds the memory the limiter takes.
+const maxClients = 100_000
+
+// prune forgets clients whose window has passed; if that is not enough, it
+// forgets every client that is not locked out, so memory stays bounded
+// whatever an attacker sends.
 func (l *Limiter) prune(now time.Time) {
 	for k, f := range l.clients {
-		if now.Sub(f.first) > l.Window && now.After(f.lockedUntil) {
+		if now.Sub(f.first) > l.Window && !now.Before(f.lockedUntil) {
+			delete(l.clients, k)
+		}
+	}
+	if len(l.clients) < maxClients/2 {
+		return
+	}
+	for k, f := range l.clients {
+		if !now.Before(f.lockedUntil) {
 			delete(l.clients, k)
 		}
 	}
 }
 
-// ClientAddr is the caller's address: the first X-Forwarded-For hop (set
-// by Google's front end) or the connection's address without its port.
+// ClientAddr is the caller's address: the last X-Forwarded-For entry, the
+// one Google's front end appends for the connection it received (earlier
+// entries are whatever the client sent, so they cannot be trusted), or
+// the connection's address without its port.
 func ClientAddr(r *http.Request) string {
-	if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-		return strings.TrimSpace(strings.Split(xff, ",")[0])
+	if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+		hops := strings.Split(xff[len(xff)-1], ",")
+		if last := strings.TrimSpace(hops[len(hops)-1]); last != "" {
+			return last
+		}
 	}
 	if i := strings.LastIndexByte(r.RemoteAddr, ':'); i > 0 {
 		return strings.Trim(r.RemoteAddr[:i], "[]")

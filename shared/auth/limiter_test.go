@@ -142,9 +142,9 @@ func TestClientAddr(t *testing.T) {
 		{"full IPv6 with port", "[2001:db8::1]:443", "", "2001:db8::1"},
 		{"no port", "192.0.2.1", "", "192.0.2.1"},
 		{"X-Forwarded-For single hop", "10.0.0.1:1234", "198.51.100.7", "198.51.100.7"},
-		{"X-Forwarded-For first of several hops", "10.0.0.1:1234", "198.51.100.7, 10.1.2.3,10.4.5.6", "198.51.100.7"},
-		{"X-Forwarded-For trimmed", "10.0.0.1:1234", "  198.51.100.7  , 10.1.2.3", "198.51.100.7"},
-		{"X-Forwarded-For IPv6", "10.0.0.1:1234", "2001:db8::7, 10.1.2.3", "2001:db8::7"},
+		{"X-Forwarded-For: the hop the front end appended, not what the client sent", "10.0.0.1:1234", "198.51.100.7, 10.1.2.3,10.4.5.6", "10.4.5.6"},
+		{"X-Forwarded-For trimmed", "10.0.0.1:1234", "  1.2.3.4 ,  198.51.100.7  ", "198.51.100.7"},
+		{"X-Forwarded-For IPv6", "10.0.0.1:1234", "10.1.2.3, 2001:db8::7", "2001:db8::7"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

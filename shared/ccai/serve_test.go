@@ -323,8 +323,10 @@ func TestClientAddr(t *testing.T) {
 	if got, want := ccai.ClientAddr(r), "10.0.0.1"; got != want {
 		t.Errorf("without X-Forwarded-For: got %q, want %q", got, want)
 	}
+	// The last entry is the one Google's front end appended; the first is
+	// whatever the client sent.
 	r.Header.Set("X-Forwarded-For", " 203.0.113.7 , 10.0.0.2")
-	if got, want := ccai.ClientAddr(r), "203.0.113.7"; got != want {
+	if got, want := ccai.ClientAddr(r), "10.0.0.2"; got != want {
 		t.Errorf("with X-Forwarded-For: got %q, want %q", got, want)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/ory/fosite"
@@ -47,7 +48,12 @@ func ParseClients(s string) ([]Client, error) {
 		return nil, fmt.Errorf("OAuth clients: %w", err)
 	}
 	var errs []error
+	seen := map[string]bool{}
 	for i, c := range cs {
+		if seen[c.ID] {
+			errs = append(errs, fmt.Errorf("OAuth client %q is listed twice", c.ID))
+		}
+		seen[c.ID] = true
 		if c.ID == "" {
 			errs = append(errs, fmt.Errorf("OAuth client %d has no id", i))
 		}
@@ -70,7 +76,7 @@ func NewClients(cs []Client) Clients {
 	for _, c := range cs {
 		scopes := c.Scopes
 		if len(scopes) == 0 {
-			scopes = DefaultScopes
+			scopes = slices.Clone(DefaultScopes)
 		}
 		out[c.ID] = &fosite.DefaultClient{
 			ID: c.ID, Secret: []byte(c.SecretHash), RedirectURIs: c.RedirectURIs,

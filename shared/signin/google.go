@@ -68,7 +68,7 @@ func (s *Service) googleStart(prefix string) http.HandlerFunc {
 			return
 		}
 		st := oidcState{State: randomToken(), Nonce: randomToken(), Next: safeNext(r.URL.Query().Get("next")), Expires: time.Now().Add(10 * time.Minute).Unix()}
-		v, err := s.session.seal(st)
+		v, err := s.oidc.seal(st)
 		if err != nil {
 			http.Error(w, "could not start the sign-in", http.StatusInternalServerError)
 			return
@@ -85,7 +85,7 @@ func (s *Service) googleCallback(prefix string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var st oidcState
 		c, err := r.Cookie(oidcCookie)
-		if err != nil || s.session.open(c.Value, &st) != nil || time.Now().Unix() > st.Expires || r.URL.Query().Get("state") != st.State {
+		if err != nil || s.oidc.open(c.Value, &st) != nil || st.State == "" || time.Now().Unix() > st.Expires || r.URL.Query().Get("state") != st.State {
 			s.showForm(w, r, prefix, http.StatusBadRequest, "The Google sign-in expired. Please try again.")
 			return
 		}

@@ -222,7 +222,7 @@ func TestGoogleStart(t *testing.T) {
 				t.Errorf("crm_oidc: got Secure=%v HttpOnly=%v, want Secure=%v HttpOnly=true", c.Secure, c.HttpOnly, tt.https)
 			}
 			var st oidcState
-			if err := s.session.open(c.Value, &st); err != nil {
+			if err := s.oidc.open(c.Value, &st); err != nil {
 				t.Fatalf("crm_oidc: %v", err)
 			}
 			if st.State != state || st.Nonce != nonce || st.Next != tt.wantNext {
@@ -260,7 +260,7 @@ func TestGoogleLinkOnForm(t *testing.T) {
 func TestGoogleCallbackState(t *testing.T) {
 	s := newGoogleService(t, "a@b.com")
 	seal := func(st oidcState) string {
-		v, err := s.session.seal(st)
+		v, err := s.oidc.seal(st)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -332,7 +332,7 @@ func TestGoogleCallbackErrorPageLinks(t *testing.T) {
 // (consent refused); no code is exchanged.
 func TestGoogleCallbackCancelled(t *testing.T) {
 	s := newGoogleService(t, "a@b.com")
-	v, _ := s.session.seal(oidcState{State: "state-0123456789", Nonce: "n", Next: "/", Expires: time.Now().Add(time.Minute).Unix()})
+	v, _ := s.oidc.seal(oidcState{State: "state-0123456789", Nonce: "n", Next: "/", Expires: time.Now().Add(time.Minute).Unix()})
 	r := httptest.NewRequest("GET", "/signin/google/callback?error=access_denied&state=state-0123456789", nil)
 	r.AddCookie(&http.Cookie{Name: "crm_oidc", Value: v})
 	w := httptest.NewRecorder()

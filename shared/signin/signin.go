@@ -47,6 +47,7 @@ type Service struct {
 	cfg     Config
 	session signer
 	csrf    signer
+	oidc    signer
 }
 
 // New returns a Service for cfg.
@@ -65,7 +66,7 @@ func New(cfg Config) (*Service, error) {
 			return nil, errors.New("signin: the administrator password hash is not a bcrypt hash")
 		}
 	}
-	return &Service{cfg: cfg, session: newSigner(cfg.SigningKey, "session"), csrf: newSigner(cfg.SigningKey, "csrf")}, nil
+	return &Service{cfg: cfg, session: newSigner(cfg.SigningKey, "session"), csrf: newSigner(cfg.SigningKey, "csrf"), oidc: newSigner(cfg.SigningKey, "oidc")}, nil
 }
 
 const (
@@ -218,6 +219,7 @@ button,.google{margin-top:1rem;padding:.6rem 1rem;width:100%;display:block;text-
 <body><h1>Sign in to the CRM</h1>
 {{if .Error}}<p class="error" role="alert">{{.Error}}</p>{{end}}
 {{if .Google}}<a class="google" href="{{.Prefix}}/google?next={{.Next}}">Sign in with Google</a>{{end}}
+{{if not (or .Google .Local)}}<p class="error">No sign-in method is configured: set a local administrator (CRM_ADMIN_PASSWORD_HASH) or Google sign-in (CRM_GOOGLE_CLIENT_ID).</p>{{end}}
 {{if .Local}}<form method="post" action="{{.Prefix}}">
 <input type="hidden" name="csrf" value="{{.CSRF}}"><input type="hidden" name="next" value="{{.Next}}">
 <label for="username">Username</label><input id="username" name="username" autocomplete="username" required>
