@@ -6,12 +6,14 @@ package crmfunctions
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"os"
 	"sync"
 
 	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
+	"github.com/cloudevents/sdk-go/v2/event"
 	"github.com/ory/fosite"
 
 	"example.com/crm/functions/comment"
@@ -21,12 +23,17 @@ import (
 	"example.com/crm/functions/findaccountbyid"
 	"example.com/crm/functions/findrecord"
 	"example.com/crm/functions/readapi"
+	"example.com/crm/functions/storageobject"
+	"example.com/crm/functions/sweep"
+	"example.com/crm/functions/uploadfile"
 	"example.com/crm/functions/updaterecord"
 	"example.com/crm/shared/auth"
 	"example.com/crm/shared/ccai"
 	"example.com/crm/shared/config"
 	"example.com/crm/shared/crm"
 	"example.com/crm/shared/gcpfirestore"
+	"example.com/crm/shared/gcppubsub"
+	"example.com/crm/shared/gcpstorage"
 	"example.com/crm/shared/logging"
 	"example.com/crm/shared/oauthserver"
 	"example.com/crm/shared/signin"
@@ -37,15 +44,62 @@ func init() {
 	functions.HTTP("FindAccountByID", lazy(func(d *deps) http.Handler { return findaccountbyid.New(d.opts, d.store) }))
 	functions.HTTP("CreateAccount", lazy(func(d *deps) http.Handler { return createaccount.New(d.opts, d.store, d.cfg.PhoneRegion) }))
 	functions.HTTP("FindRecordByQuery", lazy(func(d *deps) http.Handler { return findrecord.New(d.opts, d.store) }))
-	functions.HTTP("CreateRecord", lazy(func(d *deps) http.Handler { return createrecord.New(d.opts, d.store) }))
-	functions.HTTP("UpdateRecord", lazy(func(d *deps) http.Handler { return updaterecord.New(d.opts, d.store) }))
+	functions.HTTP("CreateRecord", lazy(func(d *deps) http.Handler { return createrecord.New(d.opts, d.store, d.store) }))
+	functions.HTTP("UpdateRecord", lazy(func(d *deps) http.Handler { return updaterecord.New(d.opts, d.store, d.store) }))
 	functions.HTTP("Comment", lazy(func(d *deps) http.Handler { return comment.New(d.opts, d.store) }))
-	functions.HTTP("ReadAPI", lazy(func(d *deps) http.Handler { return readapi.New(d.opts, d.store, d.store) }))
+	functions.HTTP("ReadAPI", lazy(func(d *deps) http.Handler {
+		return readapi.New(d.opts, readapi.Handler{Accounts: d.store, Records: d.store, Attachments: d.store, DownloadBase: d.cfg.AttachmentsURL})
+	}))
 	functions.HTTP("OAuth", lazyOAuth)
+	functions.HTTP("UploadFile", lazy(func(d *deps) http.Handler {
+		blobs, err := d.blobs()
+		if err != nil || d.cfg.AttachmentsBucket == "" {
+			return failing(d, errors.Join(err, errIf(d.cfg.AttachmentsBucket == "", "CRM_ATTACHMENTS_BUCKET is not set")))
+		}
+		return uploadfile.New(d.opts, uploadfile.Handler{Records: d.store, Attachments: d.store, Blobs: blobs,
+			Bucket: d.cfg.AttachmentsBucket, BaseURL: d.cfg.AttachmentsURL, Events: d.events(), Log: d.log})
+	}))
+	functions.HTTP("SweepUnlinked", lazy(func(d *deps) http.Handler {
+		return sweep.Handler{Store: d.store, After: d.cfg.UnlinkedAfter, Log: d.log}
+	}))
+	functions.CloudEvent("StorageObject", storageObject)
+}
+
+// storageObject processes the objects CCAI Platform writes into external
+// storage. A configuration problem returns an error, so the event is
+// retried once it is fixed.
+func storageObject(ctx context.Context, e event.Event) error {
+	h, err := storageHandler()
+	if err != nil {
+		return err
+	}
+	return h.HandleEvent(ctx, e)
+}
+
+var storageHandler = sync.OnceValues(func() (storageobject.Handler, error) {
+	d, err := instance()
+	if err != nil {
+		return storageobject.Handler{}, err
+	}
+	blobs, err := d.blobs()
+	if err != nil {
+		return storageobject.Handler{}, err
+	}
+	return storageobject.Handler{Store: d.store, Blobs: blobs, Events: d.events(), FolderPath: d.cfg.CCAIFolderPath,
+		PhoneRegion: d.cfg.PhoneRegion, Log: d.log}, nil
+})
+
+func errIf(cond bool, msg string) error {
+	if cond {
+		return errors.New(msg)
+	}
+	return nil
 }
 
 // deps are what every handler of an instance shares.
 type deps struct {
+	blobs   func() (*gcpstorage.Store, error)
+	publish func() (*gcppubsub.Publisher, error)
 	cfg     config.Config
 	store   *gcpfirestore.Store
 	opts    ccai.Options
@@ -66,7 +120,12 @@ var instance = sync.OnceValues(func() (*deps, error) {
 		log.Error("firestore", "error", err.Error())
 		return &deps{log: log}, err
 	}
-	d := &deps{cfg: cfg, store: store, log: log, limiter: auth.NewLimiter()}
+	d := &deps{cfg: cfg, store: store, log: log, limiter: auth.NewLimiter(),
+		blobs: sync.OnceValues(func() (*gcpstorage.Store, error) { return gcpstorage.Open(context.Background()) }),
+		publish: sync.OnceValues(func() (*gcppubsub.Publisher, error) {
+			return gcppubsub.Open(context.Background(), cfg.Project, cfg.EventsTopic)
+		}),
+	}
 	var bearer auth.BearerValidator
 	if cfg.Auth.Method == auth.MethodOAuth {
 		if d.oauth, err = oauthProvider(cfg, store); err != nil {
@@ -122,6 +181,19 @@ func failing(d *deps, err error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ccai.WriteError(w, &crm.Error{Code: crm.Unavailable, Message: "the CRM is not configured yet; see its logs", Err: err})
 	})
+}
+
+// events returns the events publisher, or nil when no topic is set.
+func (d *deps) events() crm.Events {
+	if d.cfg.EventsTopic == "" {
+		return nil
+	}
+	p, err := d.publish()
+	if err != nil {
+		d.log.Error("pubsub", "error", err.Error())
+		return nil
+	}
+	return p
 }
 
 // lazy builds the handler on the first request; until the configuration

@@ -8,7 +8,7 @@ import (
 func TestSettingsFromTerraformOutput(t *testing.T) {
 	out := `{"urls":{"FindAccountByQuery":"https://crm-find-account-by-query-x.a.run.app","FindAccountByID":"https://b.run.app",
 	"CreateAccount":"https://c.run.app","FindRecordByQuery":"https://d.run.app","CreateRecord":"https://e.run.app",
-	"UpdateRecord":"https://f.run.app","Comment":"https://g.run.app","ReadAPI":"https://h.run.app","OAuth":"https://i.run.app"},
+	"UpdateRecord":"https://f.run.app","Comment":"https://g.run.app","ReadAPI":"https://h.run.app","OAuth":"https://i.run.app","UploadFile":"https://j.run.app"},
 	"auth_method":"custom_header","api_key_header":"X-Api-Key"}`
 	env := map[string]string{"TF_VAR_crm_api_keys": "new-key-0123456789abcdef, old-key-0123456789abcdef"}
 	s, err := settings(strings.NewReader(out), func(k string) (string, bool) { v, ok := env[k]; return v, ok })

@@ -14,12 +14,15 @@ import (
 // Handler creates records.
 type Handler struct {
 	Store crm.RecordStore
+	// Pending, when set, gets the files from external storage that were
+	// waiting for the record's sessions linked.
+	Pending crm.PendingStore
 }
 
 // New returns the endpoint's HTTP handler.
-func New(o ccai.Options, store crm.RecordStore) http.Handler {
+func New(o ccai.Options, store crm.RecordStore, pending crm.PendingStore) http.Handler {
 	o.Methods = []string{http.MethodPost, http.MethodPut, http.MethodPatch}
-	return ccai.Serve("CreateRecord", o, Handler{Store: store}.Serve)
+	return ccai.Serve("CreateRecord", o, Handler{Store: store, Pending: pending}.Serve)
 }
 
 // Serve answers 201 and the new record, or 200 and the existing one.
@@ -40,6 +43,11 @@ func (h Handler) Serve(ctx context.Context, req *ccai.Request) (ccai.Response, e
 	rec, created, err := h.Store.CreateRecord(ctx, r)
 	if err != nil {
 		return ccai.Response{}, err
+	}
+	if h.Pending != nil {
+		if _, err := h.Pending.LinkPending(ctx, rec); err != nil {
+			return ccai.Response{}, err // a retry links them
+		}
 	}
 	return ccai.Created(created, ccai.Record(rec)), nil
 }

@@ -6,6 +6,9 @@ package readapi
 import (
 	"context"
 	"net/http"
+	"time"
+
+	"example.com/crm/functions/uploadfile"
 
 	"example.com/crm/shared/ccai"
 	"example.com/crm/shared/crm"
@@ -13,14 +16,18 @@ import (
 
 // Handler reads accounts and records.
 type Handler struct {
-	Accounts crm.AccountStore
-	Records  crm.RecordStore
+	Accounts    crm.AccountStore
+	Records     crm.RecordStore
+	Attachments crm.AttachmentStore
+	// DownloadBase is the URL of the UploadFile function, which serves
+	// downloads.
+	DownloadBase string
 }
 
 // New returns the endpoint's HTTP handler.
-func New(o ccai.Options, accounts crm.AccountStore, records crm.RecordStore) http.Handler {
+func New(o ccai.Options, h Handler) http.Handler {
 	o.Methods = []string{http.MethodGet}
-	return ccai.Serve("ReadAPI", o, Handler{Accounts: accounts, Records: records}.Serve)
+	return ccai.Serve("ReadAPI", o, h.Serve)
 }
 
 // Serve answers an account with its record ids, or a record with its
@@ -52,6 +59,17 @@ func (h Handler) Serve(ctx context.Context, req *ccai.Request) (ccai.Response, e
 		j := ccai.RecordDetailJSON{RecordJSON: ccai.Record(r), Comments: []ccai.CommentJSON{}, Attachments: []ccai.AttachmentJSON{}}
 		for _, c := range comments {
 			j.Comments = append(j.Comments, ccai.Comment("", c))
+		}
+		atts, err := h.Attachments.Attachments(ctx, id)
+		if err != nil {
+			return ccai.Response{}, err
+		}
+		for _, a := range atts {
+			j.Attachments = append(j.Attachments, ccai.AttachmentJSON{
+				ID: a.ID, Filename: a.Filename, ContentType: a.ContentType, Size: a.Size, SHA256: a.SHA256,
+				DownloadURL: uploadfile.DownloadURL(h.DownloadBase, id, a.ID), Source: a.Source,
+				Kind: a.Kind, Session: a.SessionKey, CreatedAt: a.CreatedAt.UTC().Format(time.RFC3339Nano),
+			})
 		}
 		return ccai.Response{Body: j}, nil
 	}

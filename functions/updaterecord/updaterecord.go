@@ -14,12 +14,15 @@ import (
 // Handler updates records.
 type Handler struct {
 	Store crm.RecordStore
+	// Pending, when set, gets the files from external storage that were
+	// waiting for the record's sessions linked.
+	Pending crm.PendingStore
 }
 
 // New returns the endpoint's HTTP handler.
-func New(o ccai.Options, store crm.RecordStore) http.Handler {
+func New(o ccai.Options, store crm.RecordStore, pending crm.PendingStore) http.Handler {
 	o.Methods = []string{http.MethodPut, http.MethodPatch, http.MethodPost}
-	return ccai.Serve("UpdateRecord", o, Handler{Store: store}.Serve)
+	return ccai.Serve("UpdateRecord", o, Handler{Store: store, Pending: pending}.Serve)
 }
 
 // Serve answers the updated record.
@@ -35,6 +38,11 @@ func (h Handler) Serve(ctx context.Context, req *ccai.Request) (ccai.Response, e
 	r, err := h.Store.UpdateRecord(ctx, id, p)
 	if err != nil {
 		return ccai.Response{}, err
+	}
+	if h.Pending != nil && len(p.Sessions) > 0 {
+		if _, err := h.Pending.LinkPending(ctx, r); err != nil {
+			return ccai.Response{}, err // a retry links them
+		}
 	}
 	return ccai.Response{Body: ccai.Record(r)}, nil
 }

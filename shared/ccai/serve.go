@@ -135,6 +135,9 @@ type Options struct {
 	MaxBody int64
 	// Log receives one line per request.
 	Log *slog.Logger
+	// RawBody leaves the body to the endpoint (uploads stream it): only
+	// the query string is decoded.
+	RawBody bool
 }
 
 // Serve returns the HTTP handler of endpoint name: it checks the method
@@ -182,7 +185,13 @@ func serve(w http.ResponseWriter, r *http.Request, name string, o Options, ep En
 			return writeError(w, err)
 		}
 	}
-	params, err := DecodeParams(r, o.MaxBody)
+	var params Params
+	var err error
+	if o.RawBody {
+		params, err = DecodeParams(&http.Request{URL: r.URL, Header: r.Header}, 0)
+	} else {
+		params, err = DecodeParams(r, o.MaxBody)
+	}
 	if err != nil {
 		return writeError(w, err)
 	}
@@ -202,6 +211,10 @@ func serve(w http.ResponseWriter, r *http.Request, name string, o Options, ep En
 	}
 	if resp.Status == 0 {
 		resp.Status = http.StatusOK
+	}
+	if h, ok := resp.Body.(http.Handler); ok { // a file download writes itself
+		h.ServeHTTP(w, r)
+		return resp.Status
 	}
 	WriteJSON(w, resp.Status, resp.Body)
 	return resp.Status

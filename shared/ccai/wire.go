@@ -86,6 +86,9 @@ type AttachmentJSON struct {
 	SHA256      string `json:"sha256"`
 	DownloadURL string `json:"download_url"`
 	Source      string `json:"source"`
+	Kind        string `json:"kind,omitempty"`
+	Session     string `json:"session,omitempty"`
+	CreatedAt   string `json:"created_at,omitempty"`
 }
 
 // RecordJSON is a record as the Generic API and the read API return it.

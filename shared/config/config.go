@@ -37,6 +37,16 @@ type Config struct {
 	GoogleClientID     string
 	GoogleClientSecret string
 	AllowedUsers       []string
+	// Files: the CRM's own bucket for uploads, the bucket CCAI Platform
+	// writes into (and the portal's Folder Path), the events topic, the
+	// URL of the UploadFile function (download links), and how long a file
+	// may wait for its session before it is reported.
+	AttachmentsBucket string
+	CCAIBucket        string
+	CCAIFolderPath    string
+	EventsTopic       string
+	AttachmentsURL    string
+	UnlinkedAfter     time.Duration
 }
 
 // Load reads the configuration through lookup (os.LookupEnv, or a map in
@@ -59,6 +69,11 @@ type Config struct {
 //	CRM_ADMIN_PASSWORD_HASH  bcrypt hash of the local administrator's password
 //	CRM_GOOGLE_CLIENT_ID, CRM_GOOGLE_CLIENT_SECRET  Google sign-in
 //	CRM_ALLOWED_USERS      comma-separated addresses or @domains allowed to sign in with Google
+//	CRM_ATTACHMENTS_BUCKET the CRM's bucket for uploaded files
+//	CRM_CCAI_BUCKET, CRM_CCAI_FOLDER_PATH  the external storage bucket CCAI Platform writes into
+//	CRM_EVENTS_TOPIC       Pub/Sub topic of the CRM's events ("" publishes none)
+//	CRM_ATTACHMENTS_URL    URL of the UploadFile function, for download links
+//	CRM_UNLINKED_AFTER     how long a file waits for its session before it is reported, "1h"
 //
 // Secrets (CRM_API_KEYS, CRM_BASIC_PASSWORD, CRM_SIGNING_KEY,
 // CRM_OAUTH_CLIENTS, CRM_ADMIN_PASSWORD_HASH, CRM_GOOGLE_CLIENT_SECRET)
@@ -120,6 +135,14 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	}
 	if c.AccessTokenTTL, err = time.ParseDuration(get("CRM_ACCESS_TOKEN_TTL", "1h")); err != nil || c.AccessTokenTTL <= 0 {
 		errs = append(errs, fmt.Errorf("CRM_ACCESS_TOKEN_TTL %q is not a positive duration", get("CRM_ACCESS_TOKEN_TTL", "1h")))
+	}
+	c.AttachmentsBucket = get("CRM_ATTACHMENTS_BUCKET", "")
+	c.CCAIBucket = get("CRM_CCAI_BUCKET", "")
+	c.CCAIFolderPath = strings.Trim(get("CRM_CCAI_FOLDER_PATH", ""), "/")
+	c.EventsTopic = get("CRM_EVENTS_TOPIC", "")
+	c.AttachmentsURL = strings.TrimRight(get("CRM_ATTACHMENTS_URL", ""), "/")
+	if c.UnlinkedAfter, err = time.ParseDuration(get("CRM_UNLINKED_AFTER", "1h")); err != nil || c.UnlinkedAfter <= 0 {
+		errs = append(errs, fmt.Errorf("CRM_UNLINKED_AFTER %q is not a positive duration", get("CRM_UNLINKED_AFTER", "1h")))
 	}
 	if c.CodeTTL, err = time.ParseDuration(get("CRM_OAUTH_CODE_TTL", "10m")); err != nil || c.CodeTTL <= 0 {
 		errs = append(errs, fmt.Errorf("CRM_OAUTH_CODE_TTL %q is not a positive duration", get("CRM_OAUTH_CODE_TTL", "10m")))

@@ -21,9 +21,15 @@ const (
 type Session struct {
 	Kind SessionKind
 	ID   string
-	// Status and MetadataUpdatedAt come from the session metadata file.
+	// Status, MetadataUpdatedAt and Summary come from the session
+	// metadata file (the newest version received).
 	Status            string
 	MetadataUpdatedAt time.Time
+	Summary           map[string]any
+	// Ended: a metadata file said the session has ended; EndedNotified:
+	// the session.ended event went out.
+	Ended         bool
+	EndedNotified bool
 }
 
 // Key is the session's identity key, such as "call:1418".
@@ -139,6 +145,16 @@ type RecordStore interface {
 	// UpdateRecord applies p to the record with id. Sessions that p adds
 	// become the record's. Errors: NotFound, Invalid, Unavailable.
 	UpdateRecord(ctx context.Context, id string, p RecordPatch) (Record, error)
+	// ApplySessionMetadata records what a session metadata file says
+	// about session s (matched by its key) of record id, unless the
+	// record already has a newer (or the same) version: applied says
+	// whether it did; notify is true once, the first time the session is
+	// known to have ended and until MarkEndedNotified. Errors: NotFound,
+	// Unavailable.
+	ApplySessionMetadata(ctx context.Context, id string, s Session) (applied, notify bool, err error)
+	// MarkEndedNotified records that the session.ended event of session
+	// key of record id went out. Errors: Unavailable.
+	MarkEndedNotified(ctx context.Context, id, key string) error
 	// RecordIDs returns the ids of the account's records, most recently
 	// updated first. Errors: Unavailable.
 	RecordIDs(ctx context.Context, accountID string) ([]string, error)

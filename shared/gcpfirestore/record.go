@@ -14,10 +14,13 @@ import (
 )
 
 type sessionDoc struct {
-	Kind              string    `firestore:"kind"`
-	ID                string    `firestore:"id"`
-	Status            string    `firestore:"status,omitempty"`
-	MetadataUpdatedAt time.Time `firestore:"metadata_updated_at,omitempty"`
+	Kind              string         `firestore:"kind"`
+	ID                string         `firestore:"id"`
+	Status            string         `firestore:"status,omitempty"`
+	MetadataUpdatedAt time.Time      `firestore:"metadata_updated_at,omitempty"`
+	Summary           map[string]any `firestore:"summary,omitempty"`
+	Ended             bool           `firestore:"ended,omitempty"`
+	EndedNotified     bool           `firestore:"ended_notified,omitempty"`
 }
 
 type recordDoc struct {
@@ -40,7 +43,8 @@ func toRecordDoc(r crm.Record) recordDoc {
 		Custom: r.Custom, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}
 	for _, s := range r.Sessions {
-		d.Sessions = append(d.Sessions, sessionDoc{Kind: string(s.Kind), ID: s.ID, Status: s.Status, MetadataUpdatedAt: s.MetadataUpdatedAt})
+		d.Sessions = append(d.Sessions, sessionDoc{Kind: string(s.Kind), ID: s.ID, Status: s.Status, MetadataUpdatedAt: s.MetadataUpdatedAt,
+			Summary: s.Summary, Ended: s.Ended, EndedNotified: s.EndedNotified})
 	}
 	return d
 }
@@ -55,7 +59,8 @@ func decodeRecord(snap *firestore.DocumentSnapshot) (crm.Record, error) {
 		Status: d.Status, Custom: d.Custom, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
 	}
 	for _, s := range d.Sessions {
-		r.Sessions = append(r.Sessions, crm.Session{Kind: crm.SessionKind(s.Kind), ID: s.ID, Status: s.Status, MetadataUpdatedAt: s.MetadataUpdatedAt})
+		r.Sessions = append(r.Sessions, crm.Session{Kind: crm.SessionKind(s.Kind), ID: s.ID, Status: s.Status, MetadataUpdatedAt: s.MetadataUpdatedAt,
+			Summary: s.Summary, Ended: s.Ended, EndedNotified: s.EndedNotified})
 	}
 	return r, nil
 }
@@ -267,4 +272,72 @@ func (s *Store) UpdateRecord(ctx context.Context, id string, p crm.RecordPatch) 
 		return crm.Record{}, err
 	}
 	return result, nil
+}
+
+// ApplySessionMetadata implements crm.RecordStore.
+func (s *Store) ApplySessionMetadata(ctx context.Context, id string, sess crm.Session) (applied, notify bool, err error) {
+	if !validID(id) {
+		return false, false, crm.Errorf(crm.NotFound, "record %q not found", id)
+	}
+	ref := s.client.Collection(recordsCol).Doc(id)
+	now := s.Now()
+	err = s.client.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		applied, notify = false, false
+		snap, err := tx.Get(ref)
+		if status.Code(err) == codes.NotFound {
+			return crm.Errorf(crm.NotFound, "record %q not found", id)
+		}
+		if err != nil {
+			return err
+		}
+		r, err := decodeRecord(snap)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(r.Sessions, func(x crm.Session) bool { return x.Key() == sess.Key() })
+		if i < 0 {
+			r.Sessions = append(r.Sessions, crm.Session{Kind: sess.Kind, ID: sess.ID})
+			i = len(r.Sessions) - 1
+		}
+		old := r.Sessions[i]
+		if !old.MetadataUpdatedAt.IsZero() && !sess.MetadataUpdatedAt.After(old.MetadataUpdatedAt) {
+			// the record has this version or a newer one; an event that
+			// failed to go out before goes out now
+			notify = old.Ended && !old.EndedNotified
+			return nil
+		}
+		sess.EndedNotified = old.EndedNotified
+		notify = sess.Ended && !old.EndedNotified
+		r.Sessions[i] = sess
+		r.UpdatedAt = now
+		applied = true
+		return tx.Set(ref, toRecordDoc(r))
+	})
+	if err != nil {
+		return false, false, storeError("apply session metadata", err)
+	}
+	return applied, notify, nil
+}
+
+// MarkEndedNotified records that the session.ended event of session key
+// of record id went out.
+func (s *Store) MarkEndedNotified(ctx context.Context, id, key string) error {
+	ref := s.client.Collection(recordsCol).Doc(id)
+	err := s.client.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		snap, err := tx.Get(ref)
+		if err != nil {
+			return err
+		}
+		r, err := decodeRecord(snap)
+		if err != nil {
+			return err
+		}
+		for i := range r.Sessions {
+			if r.Sessions[i].Key() == key {
+				r.Sessions[i].EndedNotified = true
+			}
+		}
+		return tx.Set(ref, toRecordDoc(r))
+	})
+	return storeError("mark session notified", err)
 }

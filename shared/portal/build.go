@@ -21,10 +21,17 @@ const (
 	Comment            = "Comment"
 	ReadAPI            = "ReadAPI"
 	OAuthServer        = "OAuth"
+	UploadFile         = "UploadFile"
+	StorageObject      = "StorageObject"
+	SweepUnlinked      = "SweepUnlinked"
 )
 
 // EntryPoints lists the functions of the Generic API and the read API.
-var EntryPoints = []string{FindAccountByQuery, FindAccountByID, CreateAccount, FindRecordByQuery, CreateRecord, UpdateRecord, Comment, ReadAPI, OAuthServer}
+var EntryPoints = []string{FindAccountByQuery, FindAccountByID, CreateAccount, FindRecordByQuery, CreateRecord, UpdateRecord, Comment, ReadAPI, OAuthServer, UploadFile}
+
+// Functions lists every function of a deployment: EntryPoints and those
+// CCAI Platform does not call (the storage trigger and the sweep).
+var Functions = append(append([]string{}, EntryPoints...), StorageObject, SweepUnlinked)
 
 // Input is what a deployment knows about itself.
 type Input struct {
@@ -37,6 +44,9 @@ type Input struct {
 	APIRequestTimeoutSeconds int
 	// OAuth: the client the administrator types in, with the OAuth method.
 	OAuth *OAuthClient
+	// ExternalStorage: the bucket CCAI Platform writes into; Endpoint is
+	// set for an emulator.
+	ExternalStorage *ExternalStorage
 }
 
 // OAuthClient is the registered OAuth client of CCAI Platform.
@@ -98,7 +108,8 @@ func Build(in Input) (Settings, error) {
 	default:
 		return Settings{}, fmt.Errorf("unknown authentication method %q", in.Auth.Method)
 	}
-	no := false
+	s.ExternalStorage = in.ExternalStorage
+	no, yes := false, true
 	s.Endpoints = Endpoints{
 		FindAccountByQuery: &Endpoint{
 			URL: u(FindAccountByQuery, "/accounts/search"), Method: "GET",
@@ -170,6 +181,20 @@ func Build(in Input) (Settings, error) {
 				{Key: "chat_id", Value: "{Chat_ID}"},
 			},
 			ConvertTextToHTML: &no,
+		},
+		UploadFile: &Endpoint{
+			URL: u(UploadFile, "/records/{RECORD_ID}/attachments"), Method: "POST", RequestDataFormat: "property",
+			Parameters: []Parameter{
+				{Key: "file", Value: "{FILE_DATA}"},
+				{Key: "call_id", Value: "{Call_ID}"},
+				{Key: "chat_id", Value: "{Chat_ID}"},
+			},
+			UploadType:           "base64",
+			Files:                []string{"call_recordings", "chat_transcripts", "voicemails", "photos", "videos", "session_metadata"},
+			AttachmentType:       "id",
+			AttachmentIDLocation: "id",
+			AttachmentBuilderURL: u(UploadFile, "/records/{RECORD_ID}/attachments/{ATTACHMENT_ID}"),
+			AddComment:           &yes,
 		},
 	}
 	return s, nil

@@ -31,6 +31,7 @@ func testURLs() map[string]string {
 		portal.Comment:            "https://comment.example.run.app",
 		portal.ReadAPI:            "https://read-api.example.run.app",
 		portal.OAuthServer:        "https://oauth.example.run.app",
+		portal.UploadFile:         "https://upload-file.example.run.app",
 	}
 }
 

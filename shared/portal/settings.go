@@ -104,6 +104,14 @@ type Endpoint struct {
 	ResponseDataLocation string      `json:"response_data_location"`
 	// ConvertTextToHTML: comment endpoint only.
 	ConvertTextToHTML *bool `json:"convert_text_to_html,omitempty"`
+	// Upload file endpoint only.
+	UploadType            string   `json:"upload_type,omitempty"`
+	Files                 []string `json:"files,omitempty"`
+	AttachmentType        string   `json:"attachment_type,omitempty"`
+	AttachmentIDLocation  string   `json:"attachment_id_location,omitempty"`
+	AttachmentBuilderURL  string   `json:"attachment_builder_url,omitempty"`
+	AttachmentURLLocation string   `json:"attachment_url_location,omitempty"`
+	AddComment            *bool    `json:"add_comment,omitempty"`
 }
 
 // Parameter is one key and its value template.

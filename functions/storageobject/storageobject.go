@@ -1,0 +1,357 @@
+// Package storageobject processes what CCAI Platform writes into the
+// external storage bucket (CloudEvent google.cloud.storage.object.v1.finalized):
+// recordings, voicemails, photos, videos, chat and email transcripts are
+// linked to their session's record without copying the bytes; session
+// metadata files update the session (creating its record, and account,
+// when the CRM never saw the session). A file whose session no record has
+// yet waits and is linked as soon as one does. Nothing in the bucket is
+// ever modified or deleted.
+package storageobject
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+
+	"example.com/crm/shared/ccai"
+	"example.com/crm/shared/crm"
+	"example.com/crm/shared/metadata"
+	"example.com/crm/shared/objectname"
+)
+
+// Store is what the handler keeps data in.
+type Store interface {
+	crm.AccountStore
+	crm.RecordStore
+	crm.AttachmentStore
+	crm.PendingStore
+}
+
+// Handler processes storage objects.
+type Handler struct {
+	Store  Store
+	Blobs  crm.Blobs
+	Events crm.Events // may be nil
+	// FolderPath is the portal's external storage Folder Path.
+	FolderPath  string
+	PhoneRegion string
+	Log         *slog.Logger
+	Now         func() time.Time
+}
+
+// Object is the part of a Cloud Storage object resource (the event data)
+// the handler reads. Numbers arrive as strings.
+type Object struct {
+	Bucket      string `json:"bucket"`
+	Name        string `json:"name"`
+	Size        string `json:"size"`
+	ContentType string `json:"contentType"`
+	MD5Hash     string `json:"md5Hash"`
+	Generation  string `json:"generation"`
+}
+
+// Outcome is what happened to one object.
+type Outcome string
+
+// The outcomes.
+const (
+	Linked       Outcome = "linked"       // attached to its record
+	Waiting      Outcome = "waiting"      // its session has no record yet
+	Unrecognised Outcome = "unrecognised" // a name CCAI Platform does not write; left alone
+	Malformed    Outcome = "malformed"    // a metadata file that does not parse; left alone
+	Gone         Outcome = "gone"         // deleted before it could be read
+)
+
+// HandleEvent is the CloudEvent entry point. It returns an error only
+// when a retry can succeed (the database or the bucket unavailable);
+// anything else is logged and acknowledged.
+func (h Handler) HandleEvent(ctx context.Context, e event.Event) error {
+	var obj Object
+	if err := json.Unmarshal(e.Data(), &obj); err != nil || obj.Name == "" {
+		h.Log.WarnContext(ctx, "storage event without an object", "event_id", e.ID(), "type", e.Type())
+		return nil
+	}
+	_, err := h.Process(ctx, obj)
+	return err
+}
+
+// Process handles one object; the backfill script calls it too.
+func (h Handler) Process(ctx context.Context, obj Object) (Outcome, error) {
+	name, ok := objectname.Parse(obj.Name, h.FolderPath)
+	if !ok {
+		h.Log.WarnContext(ctx, "unrecognised object left alone", "object", obj.Name, "bucket", obj.Bucket, "unrecognised", 1)
+		return Unrecognised, nil
+	}
+	var out Outcome
+	var err error
+	if name.Kind == objectname.Metadata {
+		out, err = h.metadata(ctx, obj, name)
+	} else {
+		out, err = h.file(ctx, obj, name)
+	}
+	if crm.ErrorCode(err) == crm.NotFound {
+		h.Log.WarnContext(ctx, "object gone before it was read", "object", obj.Name)
+		return Gone, nil
+	}
+	if err != nil {
+		h.Log.ErrorContext(ctx, "storage object not processed; will be retried", "object", obj.Name, "error", err.Error())
+		return out, err
+	}
+	h.Log.InfoContext(ctx, "storage object", "object", obj.Name, "kind", string(name.Kind), "outcome", string(out))
+	return out, nil
+}
+
+// sessionKeys are the sessions a name may belong to.
+func sessionKeys(n objectname.Name) []string {
+	if n.SessionKind != "" {
+		return []string{n.SessionKind + ":" + n.SessionID}
+	}
+	return []string{"call:" + n.SessionID, "chat:" + n.SessionID, "session:" + n.SessionID}
+}
+
+func (h Handler) attachment(ctx context.Context, obj Object, n objectname.Name) (crm.Attachment, error) {
+	sum, err := h.Blobs.Hash(ctx, obj.Bucket, obj.Name)
+	if err != nil {
+		return crm.Attachment{}, err
+	}
+	size, _ := strconv.ParseInt(obj.Size, 10, 64)
+	ct := obj.ContentType
+	if ct == "" || ct == "application/octet-stream" {
+		if t := mime.TypeByExtension("." + n.Ext); t != "" {
+			ct = t
+		}
+	}
+	return crm.Attachment{
+		Filename: path.Base(obj.Name), ContentType: ct, Size: size, SHA256: sum, MD5: obj.MD5Hash,
+		Kind: string(n.Kind), Source: crm.SourceStorage, Bucket: obj.Bucket, Object: obj.Name, CreatedAt: h.now(),
+	}, nil
+}
+
+func (h Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now().UTC()
+}
+
+// file links a recording, transcript or media file, or leaves it waiting.
+func (h Handler) file(ctx context.Context, obj Object, n objectname.Name) (Outcome, error) {
+	a, err := h.attachment(ctx, obj, n)
+	if err != nil {
+		return "", err
+	}
+	keys := sessionKeys(n)
+	linked, err := h.linkToSession(ctx, a, keys)
+	if err != nil || linked {
+		return Linked, err
+	}
+	if err := h.Store.AddPending(ctx, crm.PendingFile{Attachment: a, SessionKeys: keys}); err != nil {
+		return "", err
+	}
+	// A record may have gained the session between the look-up and the
+	// write: look again, so that the file cannot be left waiting.
+	for _, k := range keys {
+		id, err := h.Store.RecordOfSession(ctx, k)
+		if err != nil {
+			return "", err
+		}
+		if id != "" {
+			return Linked, h.linkPending(ctx, id)
+		}
+	}
+	return Waiting, nil
+}
+
+// linkToSession attaches a to the record of the first of keys that has
+// one.
+func (h Handler) linkToSession(ctx context.Context, a crm.Attachment, keys []string) (bool, error) {
+	for _, k := range keys {
+		id, err := h.Store.RecordOfSession(ctx, k)
+		if err != nil {
+			return false, err
+		}
+		if id == "" {
+			continue
+		}
+		a.RecordID, a.SessionKey = id, k
+		a.ID = crm.AttachmentID(id, "storage:"+a.Bucket+"/"+a.Object)
+		att, created, err := h.Store.AddAttachment(ctx, a, true)
+		if err != nil {
+			return false, err
+		}
+		if created {
+			h.notifyAttachment(ctx, att)
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+func (h Handler) linkPending(ctx context.Context, recordID string) error {
+	rec, err := h.Store.GetRecord(ctx, recordID)
+	if err != nil {
+		return err
+	}
+	atts, err := h.Store.LinkPending(ctx, rec)
+	for _, a := range atts {
+		h.notifyAttachment(ctx, a)
+	}
+	return err
+}
+
+func (h Handler) notifyAttachment(ctx context.Context, a crm.Attachment) {
+	if h.Events == nil {
+		return
+	}
+	if err := h.Events.AttachmentAdded(ctx, a); err != nil {
+		h.Log.WarnContext(ctx, "attachment event not published", "record", a.RecordID, "attachment", a.ID, "error", err.Error())
+	}
+}
+
+// maxMetadata bounds the metadata file read into memory.
+const maxMetadata = 8 << 20
+
+// metadata applies a session metadata file to its session's record.
+func (h Handler) metadata(ctx context.Context, obj Object, n objectname.Name) (Outcome, error) {
+	rc, err := h.Blobs.Read(ctx, obj.Bucket, obj.Name, 0, -1)
+	if err != nil {
+		return "", err
+	}
+	b, err := io.ReadAll(io.LimitReader(rc, maxMetadata+1))
+	rc.Close()
+	if err != nil {
+		return "", &crm.Error{Code: crm.Unavailable, Message: "reading the metadata file", Err: err}
+	}
+	if len(b) > maxMetadata {
+		h.Log.WarnContext(ctx, "metadata file too large, left alone", "object", obj.Name)
+		return Malformed, nil
+	}
+	f, err := metadata.Parse(b, n.SessionKind)
+	if err != nil {
+		h.Log.WarnContext(ctx, "malformed metadata file left alone", "object", obj.Name, "error", err.Error())
+		return Malformed, nil
+	}
+	sum := f.Summary
+	if sum.Kind == "" {
+		sum.Kind = n.SessionKind
+	}
+	if sum.Kind == "" || sum.ID == "" {
+		h.Log.WarnContext(ctx, "metadata file names no call or chat", "object", obj.Name)
+		return Malformed, nil
+	}
+	sess := crm.Session{Kind: crm.SessionKind(sum.Kind), ID: sum.ID}
+	rec, err := h.recordFor(ctx, sum, sess)
+	if err != nil {
+		return "", err
+	}
+	sess.Status, sess.MetadataUpdatedAt, sess.Ended = sum.Status, sum.UpdatedAt, sum.Ended
+	sess.Summary = summaryMap(sum)
+	applied, notify, err := h.Store.ApplySessionMetadata(ctx, rec.ID, sess)
+	if err != nil {
+		return "", err
+	}
+	if applied {
+		a, err := h.attachment(ctx, obj, n)
+		if err != nil {
+			return "", err
+		}
+		a.RecordID, a.SessionKey = rec.ID, sess.Key()
+		a.ID = crm.AttachmentID(rec.ID, "metadata:"+sess.Key()) // one per session, later versions replace it
+		if _, _, err := h.Store.AddAttachment(ctx, a, true); err != nil {
+			return "", err
+		}
+	}
+	if err := h.linkPending(ctx, rec.ID); err != nil {
+		return "", err
+	}
+	if notify && h.Events != nil {
+		if err := h.Events.SessionEnded(ctx, rec, sess); err != nil {
+			return "", err // retried: the event must go out
+		}
+		if err := h.Store.MarkEndedNotified(ctx, rec.ID, sess.Key()); err != nil {
+			return "", err
+		}
+	}
+	return Linked, nil
+}
+
+// recordFor finds the session's record: the one CCAI Platform names
+// (out_ticket_id), else the one holding the session, else a new one for
+// the end user's account (found or created like the Generic API does).
+func (h Handler) recordFor(ctx context.Context, sum metadata.Summary, sess crm.Session) (crm.Record, error) {
+	if sum.RecordID != "" {
+		rec, err := h.Store.GetRecord(ctx, sum.RecordID)
+		if err == nil {
+			if !rec.HasSession(sess.Key()) {
+				return h.Store.UpdateRecord(ctx, rec.ID, crm.RecordPatch{Sessions: []crm.Session{{Kind: sess.Kind, ID: sess.ID}}})
+			}
+			return rec, nil
+		}
+		if crm.ErrorCode(err) != crm.NotFound {
+			return crm.Record{}, err
+		}
+	}
+	id, err := h.Store.RecordOfSession(ctx, sess.Key())
+	if err != nil {
+		return crm.Record{}, err
+	}
+	if id != "" {
+		return h.Store.GetRecord(ctx, id)
+	}
+	acc, err := h.accountFor(ctx, sum)
+	if err != nil {
+		return crm.Record{}, err
+	}
+	subject := fmt.Sprintf("%s %s", strings.ToUpper(sum.Kind[:1])+sum.Kind[1:], sum.ID)
+	if sum.Type != "" {
+		subject += " (" + sum.Type + ")"
+	}
+	rec, _, err := h.Store.CreateRecord(ctx, crm.Record{
+		AccountID: acc.ID, Subject: subject, Status: crm.StatusOpen,
+		Sessions: []crm.Session{{Kind: sess.Kind, ID: sess.ID}},
+		Custom:   map[string]string{"source": "session_metadata"},
+	})
+	return rec, err
+}
+
+func (h Handler) accountFor(ctx context.Context, sum metadata.Summary) (crm.Account, error) {
+	if sum.AccountID != "" {
+		acc, err := h.Store.GetAccount(ctx, sum.AccountID)
+		if err == nil || crm.ErrorCode(err) != crm.NotFound {
+			return acc, err
+		}
+	}
+	eu := sum.EndUser
+	a := crm.Account{Name: eu.Name}
+	if eu.Phone != "" {
+		a.Phones = []crm.Phone{ccai.PhoneOf(eu.Phone, h.PhoneRegion)}
+	}
+	if e, err := ccai.NormalizeEmail(eu.Email); err == nil && eu.Email != "" {
+		a.Emails = []string{e}
+	}
+	if a.Name == "" && len(a.Phones) == 0 && len(a.Emails) == 0 {
+		a.Name = "Unknown caller"
+	}
+	acc, _, err := h.Store.CreateAccount(ctx, a)
+	return acc, err
+}
+
+// summaryMap is the summary as stored on the session.
+func summaryMap(s metadata.Summary) map[string]any {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return nil
+	}
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	return m
+}

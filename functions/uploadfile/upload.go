@@ -1,0 +1,370 @@
+// Package uploadfile is the "upload a file" endpoint of the Generic API
+// and the download of attachments. Uploads come as a multipart form (the
+// file part streamed to Cloud Storage, never held whole in memory) or as
+// base64 in a JSON body; the bytes go to the CRM's bucket, the record
+// references them. The same bytes on the same record are one attachment.
+// GET .../records/{RECORD_ID}/attachments/{ATTACHMENT_ID} downloads one,
+// with HTTP Range support.
+package uploadfile
+
+import (
+	"bufio"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+
+	"example.com/crm/shared/ccai"
+	"example.com/crm/shared/crm"
+)
+
+// MaxUpload is the largest request body: Cloud Functions (2nd gen) refuse
+// HTTP/1 requests over 32 MiB before they reach the function.
+const MaxUpload = 32 << 20
+
+// Handler uploads and downloads attachments.
+type Handler struct {
+	Records     crm.RecordStore
+	Attachments crm.AttachmentStore
+	Blobs       crm.Blobs
+	Bucket      string // the CRM's attachments bucket
+	// BaseURL is this function's URL, for download links; empty: taken
+	// from the request.
+	BaseURL string
+	Events  crm.Events // may be nil
+	Log     *slog.Logger
+}
+
+// New returns the endpoint's HTTP handler.
+func New(o ccai.Options, h Handler) http.Handler {
+	o.Methods = []string{http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodGet, http.MethodHead}
+	o.RawBody = true
+	o.MaxBody = MaxUpload
+	if h.Log == nil {
+		h.Log = slog.Default()
+	}
+	return ccai.Serve("UploadFile", o, h.Serve)
+}
+
+// Serve uploads (POST, PUT, PATCH) or downloads (GET, HEAD).
+func (h Handler) Serve(ctx context.Context, req *ccai.Request) (ccai.Response, error) {
+	if req.HTTP.Method == http.MethodGet || req.HTTP.Method == http.MethodHead {
+		return h.download(ctx, req)
+	}
+	return h.upload(ctx, req)
+}
+
+// fileFields name the parameter that holds {FILE_DATA}.
+var fileFields = []string{"file", "file_data", "filedata", "data", "content", "attachment", "upload", "base64", "document", "recording"}
+
+// upload is the part of a request that carries the file.
+type upload struct {
+	tmp      crm.Blob
+	filename string
+	found    bool
+}
+
+func (h Handler) upload(ctx context.Context, req *ccai.Request) (ccai.Response, error) {
+	r := req.HTTP
+	if r.ContentLength > MaxUpload {
+		return ccai.Response{}, tooLarge()
+	}
+	r.Body = http.MaxBytesReader(nil, r.Body, MaxUpload)
+	mediaType, mparams, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	var up upload
+	var err error
+	switch {
+	case mediaType == "multipart/form-data":
+		up, err = h.readMultipart(ctx, r.Body, mparams["boundary"], &req.Params)
+	case mediaType == "" || mediaType == "application/json" || strings.HasSuffix(mediaType, "+json") || mediaType == "text/plain":
+		up, err = h.readBase64(ctx, r, &req.Params)
+	default:
+		return ccai.Response{}, crm.Errorf(crm.UnsupportedMediaType, "content type %q is not accepted: send multipart/form-data or JSON with the file in base64", mediaType)
+	}
+	if err != nil {
+		return ccai.Response{}, err
+	}
+	if !up.found {
+		return ccai.Response{}, crm.Errorf(crm.Invalid, "no file: send it as the file part of a multipart form, or in base64 in a JSON body (a \"file\" parameter)")
+	}
+	recordID := req.RecordID()
+	rec, err := h.Records.GetRecord(ctx, recordID)
+	if err == nil && recordID == "" {
+		err = crm.Errorf(crm.Invalid, "no record id: put it in the URL (.../records/{RECORD_ID}/...) or in an id parameter")
+	}
+	if err != nil {
+		h.discard(up.tmp)
+		return ccai.Response{}, err
+	}
+	kept, err := h.Blobs.Keep(ctx, up.tmp, "records/"+rec.ID+"/"+up.tmp.SHA256)
+	if err != nil {
+		return ccai.Response{}, err
+	}
+	sessions := ccai.SessionsFromParams(&req.Params)
+	a := crm.Attachment{
+		ID: crm.AttachmentID(rec.ID, "sha256:"+kept.SHA256), RecordID: rec.ID,
+		ContentType: kept.ContentType, Size: kept.Size, SHA256: kept.SHA256, MD5: kept.MD5,
+		Kind: req.Params.Get("file_type", "type", "kind", "files"), Source: crm.SourceAPI, Bucket: kept.Bucket, Object: kept.Name,
+	}
+	if len(sessions) > 0 {
+		a.SessionKey = sessions[0].Key()
+	}
+	a.Filename = filename(up.filename, a, sessions)
+	att, created, err := h.Attachments.AddAttachment(ctx, a, false)
+	if err != nil {
+		return ccai.Response{}, err
+	}
+	if created && h.Events != nil {
+		if err := h.Events.AttachmentAdded(ctx, att); err != nil {
+			h.Log.WarnContext(ctx, "attachment event not published", "record", att.RecordID, "attachment", att.ID, "error", err.Error())
+		}
+	}
+	return ccai.Created(created, h.response(req, att)), nil
+}
+
+func tooLarge() error {
+	return crm.Errorf(crm.TooLarge, "the upload is larger than 32 MiB, the request limit of Cloud Functions: deliver long recordings through external storage instead")
+}
+
+// discard removes a temporary upload that will not be kept.
+func (h Handler) discard(tmp crm.Blob) {
+	if tmp.Name == "" {
+		return
+	}
+	// One left behind anyway is removed by the bucket's lifecycle rule
+	// on tmp/ (terraform).
+	if err := h.Blobs.Discard(context.Background(), tmp); err != nil {
+		h.Log.Warn("temporary upload not deleted", "object", tmp.Name, "error", err.Error())
+	}
+}
+
+// readMultipart streams the file part to the bucket and reads the other
+// fields into p.
+func (h Handler) readMultipart(ctx context.Context, body io.Reader, boundary string, p *ccai.Params) (upload, error) {
+	if boundary == "" {
+		return upload{}, crm.Errorf(crm.Invalid, "multipart body without a boundary")
+	}
+	mr := multipart.NewReader(body, boundary)
+	var up upload
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return up, nil
+		}
+		if err != nil {
+			return up, bodyError(err, "malformed multipart body")
+		}
+		isFile := part.FileName() != "" || ccai.Is(part.FormName(), fileFields)
+		if isFile && !up.found {
+			ct := part.Header.Get("Content-Type")
+			br := bufio.NewReaderSize(part, 4096)
+			if ct == "" || ct == "application/octet-stream" {
+				head, _ := br.Peek(512)
+				ct = sniff(head, part.FileName())
+			}
+			tmp, err := h.Blobs.Upload(ctx, h.Bucket, br, ct, MaxUpload)
+			if err != nil {
+				return up, bodyError(err, "reading the file part")
+			}
+			up = upload{tmp: tmp, filename: part.FileName(), found: true}
+			continue
+		}
+		v, err := io.ReadAll(io.LimitReader(part, 64<<10))
+		if err != nil {
+			return up, bodyError(err, "malformed multipart body")
+		}
+		p.Set(part.FormName(), string(v))
+	}
+}
+
+// readBase64 reads a JSON body (property or container form) and streams
+// the base64 file parameter, decoded, to the bucket.
+func (h Handler) readBase64(ctx context.Context, r *http.Request, p *ccai.Params) (upload, error) {
+	body, err := ccai.DecodeParams(&http.Request{Method: r.Method, URL: &url.URL{}, Header: r.Header, Body: r.Body}, MaxUpload)
+	if err != nil {
+		if crm.ErrorCode(err) == crm.TooLarge {
+			return upload{}, tooLarge()
+		}
+		return upload{}, err
+	}
+	key, data := fileParam(&body)
+	body.Each(func(k, v string) {
+		if k != key {
+			p.Set(k, v)
+		}
+	})
+	if data == "" {
+		return upload{}, nil
+	}
+	if i := strings.Index(data, ";base64,"); strings.HasPrefix(data, "data:") && i > 0 {
+		data = data[i+len(";base64,"):] // a data: URL
+	}
+	data = strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\r' || r == ' ' || r == '\t' {
+			return -1
+		}
+		return r
+	}, data)
+	enc := base64.StdEncoding
+	if strings.ContainsAny(data, "-_") {
+		enc = base64.URLEncoding
+	}
+	if !strings.HasSuffix(data, "=") && len(data)%4 != 0 {
+		enc = enc.WithPadding(base64.NoPadding)
+	}
+	if err := validBase64(data, enc); err != nil {
+		return upload{}, err
+	}
+	br := bufio.NewReaderSize(base64.NewDecoder(enc, strings.NewReader(data)), 4096)
+	head, _ := br.Peek(512)
+	tmp, err := h.Blobs.Upload(ctx, h.Bucket, br, sniff(head, ""), MaxUpload)
+	if err != nil {
+		return upload{}, bodyError(err, "decoding the base64 file")
+	}
+	return upload{tmp: tmp, found: true}, nil
+}
+
+// fileParam finds the {FILE_DATA} parameter: one of fileFields, else the
+// longest value that looks like base64.
+func fileParam(p *ccai.Params) (string, string) {
+	key, data := "", ""
+	p.Each(func(k, v string) {
+		if key == "" && ccai.Is(k, fileFields) {
+			key, data = k, v
+		}
+	})
+	if key != "" {
+		return key, data
+	}
+	p.Each(func(k, v string) {
+		if len(v) >= 64 && len(v) > len(data) && looksBase64(v) {
+			key, data = k, v
+		}
+	})
+	return key, data
+}
+
+func looksBase64(s string) bool {
+	for _, r := range s {
+		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || strings.ContainsRune("+/=-_\r\n", r)) {
+			return false
+		}
+	}
+	return true
+}
+
+// validBase64 checks the whole text before anything is stored, so that a
+// bad upload leaves nothing behind.
+func validBase64(data string, enc *base64.Encoding) error {
+	if _, err := io.Copy(io.Discard, base64.NewDecoder(enc, strings.NewReader(data))); err != nil {
+		return crm.Errorf(crm.Invalid, "the file is not valid base64: %v", err)
+	}
+	if data == "" {
+		return crm.Errorf(crm.Invalid, "the file is empty")
+	}
+	return nil
+}
+
+// bodyError keeps crm errors (too large, storage unavailable) and turns
+// the rest into Invalid.
+func bodyError(err error, what string) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return tooLarge()
+	}
+	var ce *crm.Error
+	if errors.As(err, &ce) {
+		return err
+	}
+	return crm.Errorf(crm.Invalid, "%s: %v", what, err)
+}
+
+// sniff derives a content type from the first bytes (base64 uploads
+// carry none), with the audio and video formats CCAI Platform sends.
+func sniff(head []byte, name string) string {
+	if ext := path.Ext(name); ext != "" {
+		if t := mime.TypeByExtension(strings.ToLower(ext)); t != "" {
+			return t
+		}
+	}
+	switch {
+	case len(head) >= 3 && string(head[:3]) == "ID3", len(head) >= 2 && head[0] == 0xFF && head[1]&0xE0 == 0xE0:
+		return "audio/mpeg"
+	case len(head) >= 12 && string(head[:4]) == "RIFF" && string(head[8:12]) == "WAVE":
+		return "audio/wav"
+	case len(head) >= 12 && string(head[4:8]) == "ftyp":
+		return "video/mp4"
+	}
+	t := http.DetectContentType(head)
+	if strings.HasPrefix(t, "text/plain") && len(head) > 0 && (head[0] == '{' || head[0] == '[') {
+		return "application/json"
+	}
+	return t
+}
+
+// extensions of the content types an upload may have.
+var extensions = map[string]string{
+	"audio/mpeg": "mp3", "audio/wav": "wav", "audio/wave": "wav", "video/mp4": "mp4", "image/jpeg": "jpg",
+	"image/png": "png", "image/gif": "gif", "application/json": "json", "application/pdf": "pdf",
+	"text/plain; charset=utf-8": "txt", "text/plain": "txt",
+}
+
+// filename keeps the part's name, or names the file after its session
+// and type as external storage would ("call-1418.mp3").
+func filename(given string, a crm.Attachment, sessions []crm.Session) string {
+	if given = path.Base(strings.ReplaceAll(given, "\\", "/")); given != "" && given != "." && given != "/" {
+		return given
+	}
+	ext := extensions[a.ContentType]
+	if ext == "" {
+		ext = "bin"
+	}
+	if len(sessions) > 0 && sessions[0].Kind != crm.SessionAny {
+		return fmt.Sprintf("%s-%s.%s", sessions[0].Kind, sessions[0].ID, ext)
+	}
+	return fmt.Sprintf("file-%s.%s", a.SHA256[:12], ext)
+}
+
+// UploadJSON is the upload response: the attachment id and its download
+// URL, for either "attachment type" of the portal.
+type UploadJSON struct {
+	ID           string `json:"id"`
+	AttachmentID string `json:"attachment_id"`
+	URL          string `json:"url"`
+	DownloadURL  string `json:"download_url"`
+	RecordID     string `json:"record_id"`
+	Filename     string `json:"filename"`
+	ContentType  string `json:"content_type"`
+	Size         int64  `json:"size"`
+	SHA256       string `json:"sha256"`
+}
+
+func (h Handler) response(req *ccai.Request, a crm.Attachment) UploadJSON {
+	u := DownloadURL(h.base(req), a.RecordID, a.ID)
+	return UploadJSON{ID: a.ID, AttachmentID: a.ID, URL: u, DownloadURL: u, RecordID: a.RecordID, Filename: a.Filename,
+		ContentType: a.ContentType, Size: a.Size, SHA256: a.SHA256}
+}
+
+func (h Handler) base(req *ccai.Request) string {
+	if h.BaseURL != "" {
+		return h.BaseURL
+	}
+	scheme := "http"
+	if req.HTTP.TLS != nil || strings.EqualFold(req.HTTP.Header.Get("X-Forwarded-Proto"), "https") {
+		scheme = "https"
+	}
+	return scheme + "://" + req.HTTP.Host
+}
+
+// DownloadURL is where an attachment is downloaded from.
+func DownloadURL(base, recordID, attachmentID string) string {
+	return strings.TrimRight(base, "/") + "/records/" + url.PathEscape(recordID) + "/attachments/" + url.PathEscape(attachmentID)
+}
