@@ -54,10 +54,11 @@ func TestCustomHeaderOnEveryEndpoint(t *testing.T) {
 // A deployment set to basic authentication: the flow works with the
 // portal's username and password, and nothing else gets in.
 func TestBasicAuthStack(t *testing.T) {
-	host := testenv.FirestoreHost(t)
+	emu := testenv.All(t)
 	dir := t.TempDir()
 	s, err := localstack.Start(context.Background(), localstack.Options{
-		Dir: dir, Project: testenv.Project(), FirestoreHost: host, Log: logWriter(dir),
+		Dir: dir, Project: testenv.Project(), FirestoreHost: emu.Firestore, Log: logWriter(dir),
+		PubSubHost: emu.PubSub, GCSHost: emu.GCS, GCSEvents: emu.GCSEvents,
 		Auth: auth.Config{Method: auth.MethodBasic, BasicUsername: "ccaip", BasicPassword: "s3cret-basic-pass"},
 	})
 	if err != nil {

@@ -22,10 +22,11 @@ import (
 // token and code lifetimes so that expiry can be seen.
 func oauthStack(t *testing.T) portal.Settings {
 	t.Helper()
-	host := testenv.FirestoreHost(t)
+	emu := testenv.All(t)
 	dir := t.TempDir()
 	s, err := localstack.Start(context.Background(), localstack.Options{
-		Dir: dir, Project: testenv.Project(), FirestoreHost: host, Log: logWriter(dir),
+		Dir: dir, Project: testenv.Project(), FirestoreHost: emu.Firestore, Log: logWriter(dir),
+		PubSubHost: emu.PubSub, GCSHost: emu.GCS, GCSEvents: emu.GCSEvents,
 		Auth: auth.Config{Method: auth.MethodOAuth},
 		Env:  []string{"CRM_ACCESS_TOKEN_TTL=3s", "CRM_OAUTH_CODE_TTL=2s"},
 	})

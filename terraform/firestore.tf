@@ -55,6 +55,29 @@ resource "google_firestore_index" "records_by_account_updated" {
   }
 }
 
+# Files from external storage waiting for their session's record, oldest
+# first (SweepUnlinked: reported == false and created_at < cutoff). The other
+# pending_files query (session_keys array-contains) and the attachments
+# listing (order by created_at) use the automatic single-field indexes, so no
+# single-field index exemption or configuration is needed: the indexed values
+# are small, and the write rate is far from where a timestamp index becomes a
+# hotspot.
+resource "google_firestore_index" "pending_files_unreported_created" {
+  project     = var.project_id
+  database    = google_firestore_database.crm.name
+  collection  = "pending_files"
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "reported"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "created_at"
+    order      = "ASCENDING"
+  }
+}
+
 # TTL policies: Firestore deletes a document some time (usually within a day)
 # after the timestamp in expires_at has passed, so expired OAuth codes and
 # tokens and old authentication failure counters do not pile up. The code must still

@@ -1,8 +1,10 @@
 locals {
-  # One Cloud Function per Generic API endpoint, plus ReadAPI and OAuth (the
-  # OAuth 2.0 authorization server with the CRM sign-in pages), keyed by the
-  # entry point the root package registers (functions.HTTP). All share one source archive; the
-  # framework serves only the entry point named in build_config.entry_point.
+  # One Cloud Function per Generic API endpoint, plus ReadAPI, OAuth (the
+  # OAuth 2.0 authorization server with the CRM sign-in pages), UploadFile,
+  # StorageObject and SweepUnlinked, keyed by the entry point the root package
+  # registers (functions.HTTP / functions.CloudEvent). All share one source
+  # archive; the framework serves only the entry point named in
+  # build_config.entry_point. Settings left out take function_defaults.
   functions = {
     FindAccountByQuery = { description = "Generic API: find an account by query" }
     FindAccountByID    = { description = "Generic API: find an account by ID" }
@@ -13,6 +15,54 @@ locals {
     Comment            = { description = "Generic API: add a comment to a record" }
     ReadAPI            = { description = "CRM read API" }
     OAuth              = { description = "OAuth 2.0 authorization server and CRM sign-in" }
+
+    # Uploads to and downloads from the attachments bucket. A base64 body
+    # (up to 32 MiB) is held in memory once per request, so fewer requests
+    # share an instance. Its own resource (google_cloudfunctions2_function.
+    # upload_file): every other function gets its URL (CRM_ATTACHMENTS_URL).
+    UploadFile = {
+      description = "Generic API: upload and download record attachments"
+      memory      = "512M"
+      timeout     = 300
+      concurrency = 4
+    }
+
+    # Cloud Storage trigger on the bucket CCAI Platform writes into (external
+    # storage): links recordings, transcripts and media to records and applies
+    # session metadata. 540 s is the most an event function may take; a
+    # metadata file (up to 8 MiB) is read into memory.
+    StorageObject = {
+      description     = "Links the files CCAI Platform writes to external storage to CRM records"
+      public          = false
+      storage_trigger = true
+      memory          = "512M"
+      timeout         = 540
+      concurrency     = 10
+    }
+
+    # Reports files that waited longer than unlinked_after for their
+    # session's record; Cloud Scheduler calls it every hour (events.tf).
+    SweepUnlinked = {
+      description = "Reports external storage files no record has claimed"
+      public      = false
+      timeout     = 300
+    }
+  }
+
+  function_defaults = {
+    # public: ingress ALLOW_ALL and run.invoker for allUsers (iam.tf); the
+    # others accept only internal traffic from their own invoker.
+    public          = true
+    storage_trigger = false
+    memory          = var.function_memory
+    timeout         = 60
+    # More than one concurrent request per instance needs a whole CPU.
+    concurrency = 20
+  }
+
+  function_settings = {
+    for entry_point, f in local.functions :
+    entry_point => merge(local.function_defaults, f)
   }
 
   # "FindAccountByQuery" -> "find-account-by-query", "ReadAPI" -> "read-api",
@@ -30,27 +80,41 @@ locals {
   # Every function gets the same plain settings; secrets come separately
   # (secret_environment_variables, secrets.tf). A setting left empty is not
   # set at all: the provider turns "" map values into null, and the code reads
-  # unset as empty.
+  # unset as empty. CRM_ATTACHMENTS_URL (UploadFile's URL) is added on every
+  # function but UploadFile itself, which cannot know its URL before it exists
+  # and takes it from the requests it gets instead.
   function_environment = {
     for name, value in {
-      GOOGLE_CLOUD_PROJECT = var.project_id
-      FIRESTORE_DATABASE   = google_firestore_database.crm.name
-      CRM_AUTH_METHOD      = var.auth_method
-      CRM_API_KEY_HEADER   = var.api_key_header
-      CRM_BASIC_USERNAME   = var.crm_basic_username
-      CRM_PHONE_REGION     = var.phone_region
-      CRM_REQUEST_TIMEOUT  = var.request_timeout
-      CRM_ADMIN_USERNAME   = var.admin_username
-      CRM_GOOGLE_CLIENT_ID = var.google_client_id
-      CRM_ALLOWED_USERS    = join(",", var.allowed_users)
-      CRM_ACCESS_TOKEN_TTL = var.access_token_ttl
-      LOG_EXECUTION_ID     = "true"
+      GOOGLE_CLOUD_PROJECT   = var.project_id
+      FIRESTORE_DATABASE     = google_firestore_database.crm.name
+      CRM_AUTH_METHOD        = var.auth_method
+      CRM_API_KEY_HEADER     = var.api_key_header
+      CRM_BASIC_USERNAME     = var.crm_basic_username
+      CRM_PHONE_REGION       = var.phone_region
+      CRM_REQUEST_TIMEOUT    = var.request_timeout
+      CRM_ADMIN_USERNAME     = var.admin_username
+      CRM_GOOGLE_CLIENT_ID   = var.google_client_id
+      CRM_ALLOWED_USERS      = join(",", var.allowed_users)
+      CRM_ACCESS_TOKEN_TTL   = var.access_token_ttl
+      CRM_ATTACHMENTS_BUCKET = google_storage_bucket.attachments.name
+      CRM_CCAI_BUCKET        = local.ccai_bucket_name
+      CRM_CCAI_FOLDER_PATH   = local.ccai_folder_path
+      CRM_EVENTS_TOPIC       = google_pubsub_topic.events.name
+      CRM_UNLINKED_AFTER     = var.unlinked_after
+      LOG_EXECUTION_ID       = "true"
     } : name => value if value != ""
   }
+
+  # Every function, UploadFile included, for IAM bindings and outputs.
+  deployed_functions = merge(google_cloudfunctions2_function.fn, {
+    UploadFile = google_cloudfunctions2_function.upload_file
+  })
 }
 
+# Every function but UploadFile. The two resources differ only in
+# CRM_ATTACHMENTS_URL; keep them in step.
 resource "google_cloudfunctions2_function" "fn" {
-  for_each = local.functions
+  for_each = { for entry_point, f in local.function_settings : entry_point => f if entry_point != "UploadFile" }
 
   project     = var.project_id
   location    = var.region
@@ -70,18 +134,22 @@ resource "google_cloudfunctions2_function" "fn" {
   }
 
   service_config {
-    available_memory = var.function_memory
+    available_memory = each.value.memory
     # More than one concurrent request per instance needs a whole CPU.
     available_cpu                    = "1"
-    max_instance_request_concurrency = 20
-    timeout_seconds                  = 60
+    max_instance_request_concurrency = each.value.concurrency
+    timeout_seconds                  = each.value.timeout
     min_instance_count               = var.min_instances
     max_instance_count               = var.max_instances
-    # Public: CCAI Platform calls from the internet and the functions check
-    # its credentials themselves (see iam.tf).
-    ingress_settings      = "ALLOW_ALL"
+    # Public functions: CCAI Platform calls from the internet and the
+    # functions check its credentials themselves (see iam.tf). The others
+    # take only internal traffic (Eventarc, Cloud Scheduler) from their one
+    # invoker.
+    ingress_settings      = each.value.public ? "ALLOW_ALL" : "ALLOW_INTERNAL_ONLY"
     service_account_email = google_service_account.fn[each.key].email
-    environment_variables = local.function_environment
+    environment_variables = merge(local.function_environment, {
+      CRM_ATTACHMENTS_URL = google_cloudfunctions2_function.upload_file.service_config[0].uri
+    })
 
     # Pinned to the version secrets.tf created, not "latest": a changed
     # secret makes a new version and thus a new revision of the function.
@@ -98,11 +166,92 @@ resource "google_cloudfunctions2_function" "fn" {
     }
   }
 
+  # StorageObject: every object created or overwritten in the CCAI bucket.
+  # Eventarc filters on the bucket only; the code skips objects outside
+  # ccai_folder_path. Failed deliveries are retried for up to 24 hours.
+  dynamic "event_trigger" {
+    for_each = each.value.storage_trigger ? [local.ccai_bucket_name] : []
+    iterator = bucket
+
+    content {
+      event_type            = "google.cloud.storage.object.v1.finalized"
+      retry_policy          = "RETRY_POLICY_RETRY"
+      trigger_region        = local.ccai_bucket_location
+      service_account_email = google_service_account.storage_trigger.email
+
+      event_filters {
+        attribute = "bucket"
+        value     = bucket.value
+      }
+    }
+  }
+
   depends_on = [
     google_project_service.enabled,
-    # The runtime account must be able to use Firestore from the first
-    # request, and a revision does not deploy without access to its secrets.
+    # The runtime account must be able to use Firestore, its buckets and the
+    # events topic from the first request, and a revision does not deploy
+    # without access to its secrets.
     google_project_iam_member.datastore_user,
     google_secret_manager_secret_iam_member.accessor,
+    google_storage_bucket_iam_member.ccai_viewer,
+    google_pubsub_topic_iam_member.publisher,
+    # The storage trigger is refused unless the Cloud Storage service agent
+    # may publish and the trigger's account may receive events.
+    google_project_iam_member.storage_agent_publisher,
+    google_project_iam_member.trigger_event_receiver,
+  ]
+}
+
+# UploadFile, created before the others, which get its URL.
+resource "google_cloudfunctions2_function" "upload_file" {
+  project     = var.project_id
+  location    = var.region
+  name        = local.function_names["UploadFile"]
+  description = local.function_settings["UploadFile"].description
+
+  build_config {
+    runtime     = "go126"
+    entry_point = "UploadFile"
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = local.function_settings["UploadFile"].memory
+    available_cpu                    = "1"
+    max_instance_request_concurrency = local.function_settings["UploadFile"].concurrency
+    timeout_seconds                  = local.function_settings["UploadFile"].timeout
+    min_instance_count               = var.min_instances
+    max_instance_count               = var.max_instances
+    # Public like the Generic API functions; it checks credentials itself.
+    ingress_settings      = "ALLOW_ALL"
+    service_account_email = google_service_account.fn["UploadFile"].email
+    environment_variables = local.function_environment
+
+    dynamic "secret_environment_variables" {
+      for_each = local.function_secrets["UploadFile"]
+      iterator = secret
+
+      content {
+        key        = local.secret_env[secret.value]
+        project_id = var.project_id
+        secret     = google_secret_manager_secret.crm[secret.value].secret_id
+        version    = google_secret_manager_secret_version.crm[secret.value].version
+      }
+    }
+  }
+
+  depends_on = [
+    google_project_service.enabled,
+    google_project_iam_member.datastore_user,
+    google_secret_manager_secret_iam_member.accessor,
+    google_storage_bucket_iam_member.attachments_admin,
+    google_storage_bucket_iam_member.ccai_viewer,
+    google_pubsub_topic_iam_member.publisher,
   ]
 }

@@ -2,12 +2,25 @@ locals {
   # Service account IDs must be 6-30 characters. "<prefix>-fn-<slug>" fits for
   # the default prefix ("crm-fn-find-account-by-query" is 28); a longer one is
   # cut to 25 characters plus a hash of the full ID so the IDs stay unique.
+  service_account_full_ids = merge(
+    { for entry_point, slug in local.function_slugs : entry_point => "${var.name_prefix}-fn-${slug}" },
+    {
+      # The trigger identity of StorageObject (events.tf), the identity
+      # Cloud Scheduler calls SweepUnlinked with, and the account CCAI
+      # Platform writes into the CCAI bucket with (storage.tf). These keys
+      # are not entry points.
+      storage-trigger = "${var.name_prefix}-storage-trigger"
+      sweep-scheduler = "${var.name_prefix}-sweep-scheduler"
+      ccaip-writer    = "${var.name_prefix}-ccaip-writer"
+    },
+  )
+
   service_account_ids = {
-    for entry_point, slug in local.function_slugs :
-    entry_point => (
-      length("${var.name_prefix}-fn-${slug}") <= 30
-      ? "${var.name_prefix}-fn-${slug}"
-      : "${trimsuffix(substr("${var.name_prefix}-fn-${slug}", 0, 25), "-")}-${substr(sha1("${var.name_prefix}-fn-${slug}"), 0, 4)}"
+    for key, id in local.service_account_full_ids :
+    key => (
+      length(id) <= 30
+      ? id
+      : "${trimsuffix(substr(id, 0, 25), "-")}-${substr(sha1(id), 0, 4)}"
     )
   }
 }
@@ -41,18 +54,95 @@ resource "google_project_iam_member" "datastore_user" {
   member  = google_service_account.fn[each.key].member
 }
 
-# The functions are public: CCAI Platform cannot present a Google identity,
-# so every handler authenticates the call itself (auth_method), and the OAuth
-# function's /authorize, /token, /revoke and /signin endpoints must be
-# reachable by CCAI Platform and by users' browsers.
+# The public functions (the Generic API, ReadAPI, OAuth, UploadFile):
+# CCAI Platform cannot present a Google identity, so every handler
+# authenticates the call itself (auth_method), and the OAuth function's
+# /authorize, /token, /revoke and /signin endpoints must be reachable by
+# CCAI Platform and by users' browsers. StorageObject and SweepUnlinked are
+# not public: only their trigger or scheduler account may invoke them.
 resource "google_cloud_run_service_iam_member" "public_invoker" {
-  for_each = local.functions
+  for_each = { for entry_point, f in local.function_settings : entry_point => f if f.public }
 
   project  = var.project_id
-  location = google_cloudfunctions2_function.fn[each.key].location
-  service  = google_cloudfunctions2_function.fn[each.key].name
+  location = local.deployed_functions[each.key].location
+  service  = local.deployed_functions[each.key].name
   role     = "roles/run.invoker"
   member   = "allUsers"
+}
+
+# Files. UploadFile keeps uploads in the attachments bucket (temporary
+# objects under tmp/, then records/<id>/<sha256>) and deletes temporary ones;
+# bucket-level grants, nothing on the project.
+resource "google_storage_bucket_iam_member" "attachments_admin" {
+  bucket = google_storage_bucket.attachments.name
+  role   = "roles/storage.objectAdmin"
+  member = google_service_account.fn["UploadFile"].member
+}
+
+# StorageObject reads the files CCAI Platform writes (it never changes
+# them), and UploadFile serves them as downloads once they are linked to a
+# record: read-only access to the CCAI bucket.
+resource "google_storage_bucket_iam_member" "ccai_viewer" {
+  for_each = toset(["StorageObject", "UploadFile"])
+
+  bucket = local.ccai_bucket_name
+  role   = "roles/storage.objectViewer"
+  member = google_service_account.fn[each.key].member
+}
+
+# The two functions that publish the CRM's events (attachment.added,
+# session.ended).
+resource "google_pubsub_topic_iam_member" "publisher" {
+  for_each = toset(["StorageObject", "UploadFile"])
+
+  project = var.project_id
+  topic   = google_pubsub_topic.events.name
+  role    = "roles/pubsub.publisher"
+  member  = google_service_account.fn[each.key].member
+}
+
+# The identity Eventarc delivers the CCAI bucket's events to StorageObject
+# with: it may receive events in the project and invoke that one function.
+resource "google_service_account" "storage_trigger" {
+  project      = var.project_id
+  account_id   = local.service_account_ids["storage-trigger"]
+  display_name = "CRM storage trigger"
+  description  = "Eventarc delivers Cloud Storage events from the CCAI bucket to the StorageObject function as this account."
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_project_iam_member" "trigger_event_receiver" {
+  project = var.project_id
+  role    = "roles/eventarc.eventReceiver"
+  member  = google_service_account.storage_trigger.member
+}
+
+resource "google_cloud_run_service_iam_member" "trigger_invoker" {
+  project  = var.project_id
+  location = google_cloudfunctions2_function.fn["StorageObject"].location
+  service  = google_cloudfunctions2_function.fn["StorageObject"].name
+  role     = "roles/run.invoker"
+  member   = google_service_account.storage_trigger.member
+}
+
+# The identity Cloud Scheduler calls SweepUnlinked with (OIDC token): it may
+# invoke that one function and nothing else.
+resource "google_service_account" "sweep_scheduler" {
+  project      = var.project_id
+  account_id   = local.service_account_ids["sweep-scheduler"]
+  display_name = "CRM sweep scheduler"
+  description  = "Cloud Scheduler calls the SweepUnlinked function as this account."
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_cloud_run_service_iam_member" "scheduler_invoker" {
+  project  = var.project_id
+  location = google_cloudfunctions2_function.fn["SweepUnlinked"].location
+  service  = google_cloudfunctions2_function.fn["SweepUnlinked"].name
+  role     = "roles/run.invoker"
+  member   = google_service_account.sweep_scheduler.member
 }
 
 # Each function may read exactly the secrets it gets as environment variables

@@ -1,6 +1,6 @@
 output "function_uris" {
   description = "HTTPS URI of each function, keyed by entry point."
-  value       = { for entry_point, fn in google_cloudfunctions2_function.fn : entry_point => fn.service_config[0].uri }
+  value       = { for entry_point, fn in local.deployed_functions : entry_point => fn.service_config[0].uri }
 }
 
 output "service_accounts" {
@@ -18,10 +18,33 @@ output "source_bucket" {
   value       = google_storage_bucket.source.name
 }
 
-output "portal_settings_inputs" {
-  description = "Deployment facts the portal settings script needs: function URL per entry point, the authentication method, the API key header and, for auth_method \"oauth\", the OAuth endpoint URLs (null otherwise). Credentials are left out on purpose."
+output "attachments_bucket" {
+  description = "Bucket of the files uploaded through UploadFile (CRM_ATTACHMENTS_BUCKET)."
+  value       = google_storage_bucket.attachments.name
+}
+
+output "ccai_bucket" {
+  description = "Bucket and folder path CCAI Platform writes into (external storage) and StorageObject watches: enter them in the CCAI Platform portal."
   value = {
-    urls           = { for entry_point, fn in google_cloudfunctions2_function.fn : entry_point => fn.service_config[0].uri }
+    name        = local.ccai_bucket_name
+    folder_path = local.ccai_folder_path
+  }
+}
+
+output "events_topic" {
+  description = "Pub/Sub topic ID of the CRM's events (CRM_EVENTS_TOPIC), messages with attribute type = \"attachment.added\" or \"session.ended\"; subscribe with a subscription of your own."
+  value       = google_pubsub_topic.events.name
+}
+
+output "ccaip_writer_service_account" {
+  description = "Service account for the CCAI Platform portal's external storage (\"Service Account (Bucket Owner)\"): Storage Object Admin on the CCAI bucket. Make its key with gcloud (README.md)."
+  value       = google_service_account.ccaip_writer.email
+}
+
+output "portal_settings_inputs" {
+  description = "Deployment facts the portal settings script needs: function URL per entry point (every function, UploadFile included), the authentication method, the API key header, for auth_method \"oauth\" the OAuth endpoint URLs (null otherwise), and the external storage bucket and folder path. Credentials are left out on purpose."
+  value = {
+    urls           = { for entry_point, fn in local.deployed_functions : entry_point => fn.service_config[0].uri }
     auth_method    = var.auth_method
     api_key_header = var.api_key_header
     oauth = var.auth_method == "oauth" ? {
@@ -30,6 +53,11 @@ output "portal_settings_inputs" {
       revocation_url    = "${google_cloudfunctions2_function.fn["OAuth"].service_config[0].uri}/revoke"
       clients           = [for c in var.oauth_clients : { id = c.id, redirect_uris = c.redirect_uris }]
     } : null
+    external_storage = {
+      provider    = "gcs"
+      bucket      = local.ccai_bucket_name
+      folder_path = local.ccai_folder_path
+    }
   }
 }
 

@@ -32,13 +32,13 @@ variable "firestore_database" {
 }
 
 variable "name_prefix" {
-  description = "Prefix of every resource name: functions are named <prefix>-<entry-point-in-kebab-case>, the bucket <prefix>-src-<project_id>."
+  description = "Prefix of every resource name: functions are named <prefix>-<entry-point-in-kebab-case>, the buckets <prefix>-src-<project_id>, <prefix>-attachments-<project_id> and <prefix>-ccai-<project_id>, the topic <prefix>-events."
   type        = string
   default     = "crm"
 
   validation {
-    # 20 characters keeps the bucket name (prefix + "-src-" + 30-character
-    # project ID) within the 63-character limit.
+    # 20 characters keeps the longest bucket name (prefix + "-attachments-" +
+    # 30-character project ID) within the 63-character limit.
     condition     = can(regex("^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$", var.name_prefix)) && !strcontains(var.name_prefix, "--")
     error_message = "name_prefix must be 1-20 characters of lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen."
   }
@@ -253,6 +253,41 @@ variable "access_token_ttl" {
   validation {
     condition     = can(regex("^([0-9]+(h|m|s))+$", var.access_token_ttl))
     error_message = "access_token_ttl must be a Go duration in hours, minutes and seconds, such as 1h, 30m or 1h30m."
+  }
+}
+
+# Files.
+
+variable "ccai_bucket" {
+  description = "Existing Cloud Storage bucket CCAI Platform writes into (external storage), in project_id: Terraform then creates no bucket. Empty: Terraform creates <name_prefix>-ccai-<project_id> in region."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.ccai_bucket == "" || can(regex("^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$", var.ccai_bucket))
+    error_message = "ccai_bucket must be empty or a bucket name (3-63 lowercase letters, digits, '-', '_', '.'), without gs://."
+  }
+}
+
+variable "ccai_folder_path" {
+  description = "Folder path set in the CCAI Platform external storage settings, such as \"ccaip\" (CRM_CCAI_FOLDER_PATH). Empty: the bucket's root. StorageObject leaves objects outside it alone."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = !can(regex("\\s", var.ccai_folder_path)) && !strcontains(var.ccai_folder_path, "//")
+    error_message = "ccai_folder_path must not contain spaces or empty segments (\"//\")."
+  }
+}
+
+variable "unlinked_after" {
+  description = "How long a file from external storage may wait for its session's record before SweepUnlinked reports it, as a Go duration such as 1h or 90m (CRM_UNLINKED_AFTER)."
+  type        = string
+  default     = "1h"
+
+  validation {
+    condition     = can(regex("^([0-9]+(h|m|s))+$", var.unlinked_after)) && can(regex("[1-9]", var.unlinked_after))
+    error_message = "unlinked_after must be a positive Go duration in hours, minutes and seconds, such as 1h, 90m or 1h30m."
   }
 }
 

@@ -154,25 +154,48 @@ func (s *Store) CreateAccount(ctx context.Context, a crm.Account) (crm.Account, 
 		a.ID = ref.ID
 		return a, true, nil
 	}
-	var result crm.Account
-	var created bool
-	err := s.claimRun(ctx, "create account", func(ctx context.Context, tx *firestore.Transaction) error {
-		keyRefs := make([]*firestore.DocumentRef, len(keys))
-		for i, k := range keys {
-			keyRefs[i] = s.keyRef("account", k)
+	keyRefs := make([]*firestore.DocumentRef, len(keys))
+	for i, k := range keys {
+		keyRefs[i] = s.keyRef("account", k)
+	}
+	for range maxCreateAttempts {
+		holder, err := s.holderOf(ctx, keyRefs)
+		if err != nil {
+			return crm.Account{}, false, storeError("create account", err)
 		}
-		holder, free, err := readKeys(tx, keyRefs)
+		if holder != "" {
+			acc, err := s.mergeAccount(ctx, holder, a, keyRefs, now)
+			return acc, false, err
+		}
+		ref := s.client.Collection(accountsCol).NewDoc()
+		a.ID = ref.ID
+		err = s.createWithKeys(ctx, ref, toAccountDoc(a), keyRefs, "account", now)
+		if lostRace(err) {
+			continue // another create won: the next look finds it
+		}
+		if err != nil {
+			return crm.Account{}, false, storeError("create account", err)
+		}
+		return a, true, nil
+	}
+	return crm.Account{}, false, crm.Errorf(crm.Unavailable, "too many simultaneous creates; try again")
+}
+
+// mergeAccount returns the account holder, with what a adds merged in
+// (in a transaction, only when a adds something).
+func (s *Store) mergeAccount(ctx context.Context, holder string, a crm.Account, keyRefs []*firestore.DocumentRef, now time.Time) (crm.Account, error) {
+	existing, err := s.GetAccount(ctx, holder)
+	if err != nil {
+		return crm.Account{}, err
+	}
+	if probe := existing; !probe.Merge(a) {
+		return existing, nil // a retry: nothing to add, nothing to lock
+	}
+	var result crm.Account
+	err = s.claimRun(ctx, "merge account", func(ctx context.Context, tx *firestore.Transaction) error {
+		_, free, err := readKeys(tx, keyRefs)
 		if err != nil {
 			return err
-		}
-		if holder == "" {
-			ref := s.client.Collection(accountsCol).NewDoc()
-			a.ID = ref.ID
-			if err := tx.Create(ref, toAccountDoc(a)); err != nil {
-				return err
-			}
-			result, created = a, true
-			return createKeys(tx, keyRefs, "account", a.ID, now)
 		}
 		snap, err := tx.Get(s.client.Collection(accountsCol).Doc(holder))
 		if err != nil {
@@ -182,7 +205,7 @@ func (s *Store) CreateAccount(ctx context.Context, a crm.Account) (crm.Account, 
 		if err != nil {
 			return err
 		}
-		result, created = existing, false
+		result = existing
 		if !existing.Merge(a) {
 			return nil
 		}
@@ -193,10 +216,46 @@ func (s *Store) CreateAccount(ctx context.Context, a crm.Account) (crm.Account, 
 		}
 		return createKeys(tx, free, "account", existing.ID, now)
 	})
+	return result, err
+}
+
+// holderOf reads key documents outside a transaction: the holder of the
+// first that exists, or "".
+func (s *Store) holderOf(ctx context.Context, refs []*firestore.DocumentRef) (string, error) {
+	snaps, err := s.client.GetAll(ctx, refs)
 	if err != nil {
-		return crm.Account{}, false, err
+		return "", err
 	}
-	return result, created, nil
+	for _, snap := range snaps {
+		if snap.Exists() {
+			var k keyDoc
+			if err := snap.DataTo(&k); err != nil {
+				return "", fmt.Errorf("decode key %s: %w", snap.Ref.ID, err)
+			}
+			return k.Holder, nil
+		}
+	}
+	return "", nil
+}
+
+// createWithKeys creates a document and its key documents in one atomic
+// commit that reads nothing, so that simultaneous identical creates hold
+// no locks and cannot time out on each other: one commit wins, the others
+// fail with AlreadyExists (lostRace) and look again.
+func (s *Store) createWithKeys(ctx context.Context, ref *firestore.DocumentRef, doc any, keyRefs []*firestore.DocumentRef, kind string, now time.Time) error {
+	return s.client.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		if err := tx.Create(ref, doc); err != nil {
+			return err
+		}
+		return createKeys(tx, keyRefs, kind, ref.ID, now)
+	}, firestore.MaxAttempts(1))
+}
+
+// lostRace reports whether a create failed because another one created a
+// key first.
+func lostRace(err error) bool {
+	c := status.Code(err)
+	return c == codes.AlreadyExists || c == codes.FailedPrecondition || c == codes.Aborted
 }
 
 // claimRun runs fn in a transaction, again when a concurrent transaction

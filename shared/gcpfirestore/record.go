@@ -148,57 +148,74 @@ func (s *Store) CreateRecord(ctx context.Context, r crm.Record) (crm.Record, boo
 		r.Status = crm.StatusOpen
 	}
 	keys := r.Keys()
-	var result crm.Record
-	var created bool
-	err := s.claimRun(ctx, "create record", func(ctx context.Context, tx *firestore.Transaction) error {
-		keyRefs := make([]*firestore.DocumentRef, len(keys))
-		for i, k := range keys {
-			keyRefs[i] = s.keyRef("record", k)
-		}
-		holder, free, err := readKeys(tx, keyRefs)
+	keyRefs := make([]*firestore.DocumentRef, len(keys))
+	for i, k := range keys {
+		keyRefs[i] = s.keyRef("record", k)
+	}
+	for range maxCreateAttempts {
+		holder, err := s.holderOf(ctx, keyRefs)
 		if err != nil {
-			return err
+			return crm.Record{}, false, storeError("create record", err)
 		}
 		if holder != "" {
-			snap, err := tx.Get(s.client.Collection(recordsCol).Doc(holder))
-			if err != nil {
-				return fmt.Errorf("record %s named by a key: %w", holder, err)
-			}
-			existing, err := decodeRecord(snap)
-			if err != nil {
-				return err
-			}
-			result, created = existing, false
-			if !existing.Apply(fillPatch(existing, r)) {
-				return nil
-			}
-			existing.UpdatedAt = now
-			result = existing
-			if err := tx.Set(snap.Ref, toRecordDoc(existing)); err != nil {
-				return err
-			}
-			return createKeys(tx, free, "record", existing.ID, now)
+			rec, err := s.fillRecord(ctx, holder, r, keyRefs, now)
+			return rec, false, err
 		}
-		if !validID(r.AccountID) {
-			return crm.Errorf(crm.Invalid, "account %q does not exist", r.AccountID)
-		}
-		if _, err := tx.Get(s.client.Collection(accountsCol).Doc(r.AccountID)); status.Code(err) == codes.NotFound {
-			return crm.Errorf(crm.Invalid, "account %q does not exist", r.AccountID)
+		if _, err := s.GetAccount(ctx, r.AccountID); crm.ErrorCode(err) == crm.NotFound {
+			return crm.Record{}, false, crm.Errorf(crm.Invalid, "account %q does not exist", r.AccountID)
 		} else if err != nil {
-			return err
+			return crm.Record{}, false, err
 		}
 		ref := s.client.Collection(recordsCol).NewDoc()
 		r.ID = ref.ID
-		if err := tx.Create(ref, toRecordDoc(r)); err != nil {
+		err = s.createWithKeys(ctx, ref, toRecordDoc(r), keyRefs, "record", now)
+		if lostRace(err) {
+			continue
+		}
+		if err != nil {
+			return crm.Record{}, false, storeError("create record", err)
+		}
+		return r, true, nil
+	}
+	return crm.Record{}, false, crm.Errorf(crm.Unavailable, "too many simultaneous creates; try again")
+}
+
+// fillRecord returns the record holder, given what a repeated create r
+// adds (in a transaction, only when it adds something).
+func (s *Store) fillRecord(ctx context.Context, holder string, r crm.Record, keyRefs []*firestore.DocumentRef, now time.Time) (crm.Record, error) {
+	existing, err := s.GetRecord(ctx, holder)
+	if err != nil {
+		return crm.Record{}, err
+	}
+	if probe := existing; !probe.Apply(fillPatch(existing, r)) {
+		return existing, nil // a retry: nothing to add, nothing to lock
+	}
+	var result crm.Record
+	err = s.claimRun(ctx, "update record", func(ctx context.Context, tx *firestore.Transaction) error {
+		_, free, err := readKeys(tx, keyRefs)
+		if err != nil {
 			return err
 		}
-		result, created = r, true
-		return createKeys(tx, keyRefs, "record", r.ID, now)
+		snap, err := tx.Get(s.client.Collection(recordsCol).Doc(holder))
+		if err != nil {
+			return fmt.Errorf("record %s named by a key: %w", holder, err)
+		}
+		existing, err := decodeRecord(snap)
+		if err != nil {
+			return err
+		}
+		result = existing
+		if !existing.Apply(fillPatch(existing, r)) {
+			return nil
+		}
+		existing.UpdatedAt = now
+		result = existing
+		if err := tx.Set(snap.Ref, toRecordDoc(existing)); err != nil {
+			return err
+		}
+		return createKeys(tx, free, "record", existing.ID, now)
 	})
-	if err != nil {
-		return crm.Record{}, false, err
-	}
-	return result, created, nil
+	return result, err
 }
 
 // fillPatch is the patch that gives existing what a repeated create r

@@ -27,15 +27,20 @@ import (
 
 // Options configure a Stack.
 type Options struct {
-	// Dir receives the built binary, logs and the portal settings file.
+	// Dir receives the built binaries, logs and the portal settings file.
 	Dir string
 	// Project is the Firestore project id (a "demo-" id keeps the SDK
 	// offline).
 	Project string
-	// FirestoreHost is a running emulator to use; empty starts one.
+	// FirestoreHost, PubSubHost and GCSHost are running emulators to use;
+	// empty starts them. GCSEvents ("project/topic") is where a given
+	// GCS emulator publishes its object notifications.
 	FirestoreHost string
+	PubSubHost    string
+	GCSHost       string
+	GCSEvents     string
 	// BasePort numbers the functions' ports from BasePort+1 in the order
-	// of portal.EntryPoints; 0 picks free ports.
+	// of portal.Functions; 0 picks free ports.
 	BasePort int
 	Auth     auth.Config
 	// SigningKey, AdminPassword and the OAuth client are generated when
@@ -53,18 +58,34 @@ type Options struct {
 
 // Stack is a running local CRM.
 type Stack struct {
-	// URLs maps each entry point to its base URL.
+	// URLs maps each function's entry point to its base URL.
 	URLs map[string]string
-	// FirestoreHost is the emulator's host:port.
-	FirestoreHost string
+	// Emulators' host:port.
+	FirestoreHost, PubSubHost, GCSHost string
+	// AttachmentsBucket holds uploads; CCAIBucket is the external storage
+	// bucket CCAI Platform writes into (its objects reach StorageObject).
+	AttachmentsBucket, CCAIBucket string
+	// EventsTopic carries the CRM's events (in Project on PubSubHost).
+	EventsTopic string
+	// Trigger delivers CCAIBucket's object notifications to StorageObject.
+	Trigger *Trigger
 	// Settings is the portal settings file, written to SettingsPath.
 	Settings     portal.Settings
 	SettingsPath string
 	procs        []*Process
 }
 
-// Start builds the function binary, starts the emulator (unless given)
-// and every function, and writes the portal settings file.
+// The local names of the emulated resources.
+const (
+	gcsEventsProject = "demo-gcs"
+	gcsEventsTopic   = "gcs-notifications"
+	eventsTopic      = "crm-events"
+)
+
+// Start builds the function binary, starts the emulators (unless given)
+// and every function, creates the buckets and topics, connects the CCAI
+// bucket's notifications to StorageObject, and writes the portal
+// settings file.
 func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	if o.Log == nil {
 		o.Log = io.Discard
@@ -72,7 +93,8 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
 		return nil, err
 	}
-	s := &Stack{URLs: map[string]string{}, FirestoreHost: o.FirestoreHost}
+	s := &Stack{URLs: map[string]string{}, FirestoreHost: o.FirestoreHost, PubSubHost: o.PubSubHost, GCSHost: o.GCSHost,
+		AttachmentsBucket: o.Project + "-attachments", CCAIBucket: o.Project + "-ccaip", EventsTopic: eventsTopic}
 	defer func() {
 		if err != nil {
 			s.Stop()
@@ -82,56 +104,70 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.FirestoreHost == "" {
-		addr := "127.0.0.1:8086"
-		if o.BasePort == 0 {
-			if addr, err = FreeAddr(); err != nil {
-				return nil, err
-			}
+	if err := s.startEmulators(ctx, &o); err != nil {
+		return nil, err
+	}
+	if err := CreateTopic(ctx, s.PubSubHost, o.Project, eventsTopic); err != nil {
+		return nil, fmt.Errorf("events topic: %w", err)
+	}
+	for _, b := range []string{s.AttachmentsBucket, s.CCAIBucket} {
+		if err := CreateBucket(ctx, s.GCSHost, o.Project, b); err != nil {
+			return nil, fmt.Errorf("bucket %s: %w", b, err)
 		}
-		p, err := StartFirestore(ctx, addr, o.Log)
-		if err != nil {
-			return nil, err
-		}
-		s.procs = append(s.procs, p)
-		s.FirestoreHost = addr
 	}
 	oauthClient, oauthEnv, err := o.oauth()
 	if err != nil {
 		return nil, err
 	}
+	addrs := map[string]string{}
+	for i, fn := range portal.Functions {
+		addrs[fn] = fmt.Sprintf("127.0.0.1:%d", o.BasePort+i+1)
+		if o.BasePort == 0 {
+			if addrs[fn], err = FreeAddr(); err != nil {
+				return nil, err
+			}
+		}
+		s.URLs[fn] = "http://" + addrs[fn]
+	}
 	env := append(os.Environ(),
 		"FIRESTORE_EMULATOR_HOST="+s.FirestoreHost,
+		"PUBSUB_EMULATOR_HOST="+s.PubSubHost,
+		"STORAGE_EMULATOR_HOST="+s.GCSHost,
 		"GOOGLE_CLOUD_PROJECT="+o.Project,
 		"CRM_AUTH_METHOD="+o.Auth.Method,
 		"CRM_BASIC_USERNAME="+o.Auth.BasicUsername,
 		"CRM_BASIC_PASSWORD="+o.Auth.BasicPassword,
 		"CRM_API_KEY_HEADER="+o.Auth.HeaderName,
 		"CRM_API_KEYS="+strings.Join(o.Auth.APIKeys, ","),
+		"CRM_ATTACHMENTS_BUCKET="+s.AttachmentsBucket,
+		"CRM_CCAI_BUCKET="+s.CCAIBucket,
+		"CRM_EVENTS_TOPIC="+eventsTopic,
+		"CRM_ATTACHMENTS_URL="+s.URLs[portal.UploadFile],
 	)
 	env = append(env, oauthEnv...)
 	env = append(env, o.Env...)
-	for i, ep := range portal.EntryPoints {
-		addr := fmt.Sprintf("127.0.0.1:%d", o.BasePort+i+1)
-		if o.BasePort == 0 {
-			if addr, err = FreeAddr(); err != nil {
-				return nil, err
-			}
-		}
-		host, port, _ := strings.Cut(addr, ":")
+	for _, fn := range portal.Functions {
+		host, port, _ := strings.Cut(addrs[fn], ":")
 		cmd := exec.Command(bin)
-		cmd.Env = append(env, "FUNCTION_TARGET="+ep, "HOST="+host, "PORT="+port)
-		p, err := start(ep, cmd, prefixed(o.Log, ep))
+		cmd.Env = append(env, "FUNCTION_TARGET="+fn, "HOST="+host, "PORT="+port)
+		p, err := start(fn, cmd, prefixed(o.Log, fn))
 		if err != nil {
 			return nil, err
 		}
 		s.procs = append(s.procs, p)
-		if err := waitTCP(ctx, p, addr, 30*time.Second); err != nil {
+	}
+	for i, fn := range portal.Functions {
+		if err := waitTCP(ctx, s.procs[len(s.procs)-len(portal.Functions)+i], addrs[fn], 30*time.Second); err != nil {
 			return nil, err
 		}
-		s.URLs[ep] = "http://" + addr
 	}
-	s.Settings, err = portal.Build(portal.Input{URLs: s.URLs, Auth: o.Auth, OAuth: oauthClient})
+	eventsProject, eventsTopicName, _ := strings.Cut(o.GCSEvents, "/")
+	s.Trigger, err = StartStorageTrigger(ctx, s.PubSubHost, eventsProject, eventsTopicName, s.CCAIBucket, s.URLs[portal.StorageObject], prefixed(o.Log, "storage-trigger"))
+	if err != nil {
+		return nil, err
+	}
+	s.Settings, err = portal.Build(portal.Input{URLs: s.URLs, Auth: o.Auth, OAuth: oauthClient,
+		ExternalStorage: &portal.ExternalStorage{Provider: "gcs", Bucket: s.CCAIBucket, Endpoint: "http://" + s.GCSHost + "/storage/v1/"}})
 	if err != nil {
 		return nil, err
 	}
@@ -140,6 +176,63 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// startEmulators starts the emulators the options do not name.
+func (s *Stack) startEmulators(ctx context.Context, o *Options) error {
+	fixed := o.BasePort != 0
+	addr := func(port string) (string, error) {
+		if fixed {
+			return "127.0.0.1:" + port, nil
+		}
+		return FreeAddr()
+	}
+	if s.FirestoreHost == "" {
+		a, err := addr("8086")
+		if err != nil {
+			return err
+		}
+		p, err := StartFirestore(ctx, a, o.Log)
+		if err != nil {
+			return err
+		}
+		s.procs, s.FirestoreHost = append(s.procs, p), a
+	}
+	if s.PubSubHost == "" {
+		a, err := addr("8085")
+		if err != nil {
+			return err
+		}
+		p, err := StartPubSub(ctx, a, prefixed(o.Log, "pubsub-emulator"))
+		if err != nil {
+			return err
+		}
+		s.procs, s.PubSubHost = append(s.procs, p), a
+	}
+	if s.GCSHost == "" {
+		o.GCSEvents = gcsEventsProject + "/" + gcsEventsTopic
+		// The topic must exist before the emulator publishes to it.
+		if err := CreateTopic(ctx, s.PubSubHost, gcsEventsProject, gcsEventsTopic); err != nil {
+			return err
+		}
+		a, err := addr("4443")
+		if err != nil {
+			return err
+		}
+		bin, err := BuildGCS(ctx, filepath.Join(o.Dir, "bin"))
+		if err != nil {
+			return err
+		}
+		p, err := StartGCS(ctx, bin, a, s.PubSubHost, gcsEventsProject, gcsEventsTopic, prefixed(o.Log, "gcs-emulator"))
+		if err != nil {
+			return err
+		}
+		s.procs, s.GCSHost = append(s.procs, p), a
+	}
+	if o.GCSEvents == "" {
+		return errors.New("GCSEvents must name the topic of the given GCS emulator's notifications")
+	}
+	return nil
 }
 
 // LoopbackRedirect is the redirect URI registered for the local OAuth
@@ -191,6 +284,10 @@ func randomHex(n int) string {
 
 // Stop stops every process the stack started, functions first.
 func (s *Stack) Stop() {
+	if s.Trigger != nil {
+		s.Trigger.Stop()
+		s.Trigger = nil
+	}
 	for i := len(s.procs) - 1; i >= 0; i-- {
 		s.procs[i].Stop()
 	}

@@ -128,7 +128,9 @@ func TestStorageTriggerEndToEnd(t *testing.T) {
 	}
 	bc := make(chan built, 1)
 	go func() {
+		t0 := time.Now()
 		bin, err := BuildGCS(ctx, t.TempDir())
+		t.Logf("fake-gcs-server built in %s", time.Since(t0).Round(time.Millisecond))
 		bc <- built{bin, err}
 	}()
 	t0 := time.Now()
@@ -136,7 +138,11 @@ func TestStorageTriggerEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ps.Stop()
+	defer func() {
+		t0 := time.Now()
+		ps.Stop()
+		t.Logf("pubsub emulator stopped in %s", time.Since(t0).Round(time.Millisecond))
+	}()
 	t.Logf("pubsub emulator up in %s", time.Since(t0).Round(time.Millisecond))
 	b := <-bc
 	if b.err != nil {

@@ -28,6 +28,27 @@ func FirestoreHost(t testing.TB) string {
 	return host
 }
 
+// Emulators are the hosts of the emulators scripts/test starts.
+type Emulators struct {
+	Firestore, PubSub, GCS string
+	// GCSEvents is "project/topic" of the GCS emulator's notifications.
+	GCSEvents string
+}
+
+// All returns every emulator, or skips (fails when emulators are
+// required) when one is missing.
+func All(t testing.TB) Emulators {
+	t.Helper()
+	e := Emulators{Firestore: FirestoreHost(t), PubSub: os.Getenv("PUBSUB_EMULATOR_HOST"), GCS: os.Getenv("STORAGE_EMULATOR_HOST"), GCSEvents: os.Getenv("CRM_GCS_EVENTS")}
+	if e.PubSub == "" || e.GCS == "" || e.GCSEvents == "" {
+		if os.Getenv("CRM_REQUIRE_EMULATORS") == "1" {
+			t.Fatal("PUBSUB_EMULATOR_HOST, STORAGE_EMULATOR_HOST or CRM_GCS_EVENTS is not set but CRM_REQUIRE_EMULATORS=1: run scripts/test")
+		}
+		t.Skip("the Pub/Sub and Cloud Storage emulators are not set: run scripts/test")
+	}
+	return e
+}
+
 // Project returns a fresh project id: each test gets its own data in
 // the one emulator.
 func Project() string {
