@@ -266,8 +266,12 @@ func (h Handler) metadata(ctx context.Context, obj Object, n objectname.Name) (O
 		}
 		a.RecordID, a.SessionKey = rec.ID, sess.Key()
 		a.ID = crm.AttachmentID(rec.ID, "metadata:"+sess.Key()) // one per session, later versions replace it
-		if _, _, err := h.Store.AddAttachment(ctx, a, true); err != nil {
+		att, created, err := h.Store.AddAttachment(ctx, a, true)
+		if err != nil {
 			return "", err
+		}
+		if created {
+			h.notifyAttachment(ctx, att)
 		}
 	}
 	if err := h.linkPending(ctx, rec.ID); err != nil {

@@ -29,7 +29,9 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		now = h.Now()
 	}
 	files, err := h.Store.Unreported(r.Context(), now.Add(-h.After))
+	objects := []string{}
 	for _, f := range files {
+		objects = append(objects, f.Bucket+"/"+f.Object)
 		h.Log.WarnContext(r.Context(), "file still unlinked: no record has its session", "object", f.Object, "bucket", f.Bucket,
 			"kind", f.Kind, "sessions", f.SessionKeys, "waiting_since", f.CreatedAt)
 	}
@@ -37,5 +39,5 @@ func (h Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ccai.WriteError(w, err)
 		return
 	}
-	ccai.WriteJSON(w, http.StatusOK, map[string]int{"reported": len(files)})
+	ccai.WriteJSON(w, http.StatusOK, map[string]any{"reported": len(files), "objects": objects})
 }

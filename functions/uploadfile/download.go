@@ -78,7 +78,9 @@ type rangeError int64
 
 func (n rangeError) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Range", fmt.Sprintf("bytes */%d", int64(n)))
-	ccai.WriteError(w, crm.Errorf(crm.Invalid, "the range is outside the file"))
+	var body ccai.ErrorBody
+	body.Error.Code, body.Error.Message = "range_not_satisfiable", fmt.Sprintf("the range is outside the file (%d bytes)", int64(n))
+	ccai.WriteJSON(w, http.StatusRequestedRangeNotSatisfiable, body)
 }
 
 // parseRange reads a Range header for a file of size bytes: the offset

@@ -67,6 +67,7 @@ type Stack struct {
 	AttachmentsBucket, CCAIBucket string
 	// EventsTopic carries the CRM's events (in Project on PubSubHost).
 	EventsTopic string
+	Project     string
 	// Trigger delivers CCAIBucket's object notifications to StorageObject.
 	Trigger *Trigger
 	// Settings is the portal settings file, written to SettingsPath.
@@ -94,7 +95,7 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		return nil, err
 	}
 	s := &Stack{URLs: map[string]string{}, FirestoreHost: o.FirestoreHost, PubSubHost: o.PubSubHost, GCSHost: o.GCSHost,
-		AttachmentsBucket: o.Project + "-attachments", CCAIBucket: o.Project + "-ccaip", EventsTopic: eventsTopic}
+		AttachmentsBucket: o.Project + "-attachments", CCAIBucket: o.Project + "-ccaip", EventsTopic: eventsTopic, Project: o.Project}
 	defer func() {
 		if err != nil {
 			s.Stop()

@@ -1,0 +1,168 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"strings"
+	"testing"
+
+	"example.com/crm/shared/ccaiplayer"
+)
+
+// newRecord makes an account and a record for uploads.
+func newRecord(t *testing.T, p *ccaiplayer.Player) ccaiplayer.Vars {
+	t.Helper()
+	v := ccaiplayer.Vars{"NAME": "Uploader", "PHONE_NUMBER": uniquePhone(t, "1"), "Call_ID": uniqueID(t)}
+	v["ACCOUNT_ID"] = call(t, p, "create_account", v, 201).ID
+	v["RECORD_ID"] = call(t, p, "create_record", v, 201).ID
+	return v
+}
+
+func randomBytes(t *testing.T, n int) []byte {
+	t.Helper()
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	copy(b, "ID3") // an mp3, by its first bytes
+	return b
+}
+
+// Uploads in every form the portal offers, in both response modes, reach
+// the record byte for byte; the same file twice is one attachment.
+func TestUploadForms(t *testing.T) {
+	type form struct {
+		upload, format, container, containerName, attachment string
+	}
+	for _, f := range []form{
+		{"base64", "property", "", "", "id"},
+		{"base64", "container", "map", "upload", "url"},
+		{"base64", "container", "array", "files", "id"},
+		{"multipart", "property", "", "", "id"},
+		{"multipart", "property", "", "", "url"},
+	} {
+		t.Run(f.upload+"/"+f.format+f.container+"/"+f.attachment, func(t *testing.T) {
+			p := newPlayer(t)
+			ep := p.Endpoint("upload_file")
+			ep.UploadType, ep.RequestDataFormat, ep.ContainerType, ep.ContainerName = f.upload, f.format, f.container, f.containerName
+			ep.AttachmentType = f.attachment
+			if f.attachment == "url" {
+				ep.AttachmentURLLocation, ep.AttachmentIDLocation, ep.AttachmentBuilderURL = "url", "", ""
+			}
+			v := newRecord(t, p)
+			data := randomBytes(t, 300_000)
+			res, link, err := p.Upload(context.Background(), v, data, "call-"+v["Call_ID"]+".mp3")
+			if err != nil || res.Status != 201 {
+				t.Fatalf("upload: %v %d %s", err, res.Status, res.Body)
+			}
+			resp, body, err := p.Download(context.Background(), link, "")
+			if err != nil || resp.StatusCode != 200 || !bytes.Equal(body, data) {
+				t.Fatalf("download %s: %v %v, %d bytes", link, err, resp.StatusCode, len(body))
+			}
+			if ct := resp.Header.Get("Content-Type"); ct != "audio/mpeg" {
+				t.Errorf("content type: got %q, want audio/mpeg", ct)
+			}
+			again, link2, err := p.Upload(context.Background(), v, data, "call-"+v["Call_ID"]+".mp3")
+			if err != nil || again.Status != 200 || link2 != link {
+				t.Errorf("same file again: %v %d %s, link %s vs %s", err, again.Status, again.Body, link2, link)
+			}
+			r := record(t, p, v["RECORD_ID"])
+			if len(r.Attachments) != 1 {
+				t.Fatalf("attachments: got %d, want 1", len(r.Attachments))
+			}
+			a := r.Attachments[0]
+			sum := sha256.Sum256(data)
+			if a.Size != int64(len(data)) || a.SHA256 != hex.EncodeToString(sum[:]) || a.Source != "api" || a.DownloadURL != link {
+				t.Errorf("attachment: got %+v", a)
+			}
+			if f.upload == "base64" && a.Filename != "call-"+v["Call_ID"]+".mp3" {
+				t.Errorf("a base64 upload is named after its session: got %q", a.Filename)
+			}
+		})
+	}
+}
+
+// A 20 MiB recording, exact to the byte, and seeking in it.
+func TestLargeUploadAndRange(t *testing.T) {
+	for _, kind := range []string{"multipart", "base64"} {
+		t.Run(kind, func(t *testing.T) {
+			p := newPlayer(t)
+			p.Endpoint("upload_file").UploadType = kind
+			v := newRecord(t, p)
+			data := randomBytes(t, 20<<20)
+			res, link, err := p.Upload(context.Background(), v, data, "call-"+v["Call_ID"]+".mp3")
+			if err != nil || res.Status != 201 {
+				t.Fatalf("upload: %v %d %s", err, res.Status, res.Body)
+			}
+			resp, body, err := p.Download(context.Background(), link, "")
+			if err != nil || resp.StatusCode != 200 || !bytes.Equal(body, data) {
+				t.Fatalf("download: %v %v, %d bytes", err, resp.StatusCode, len(body))
+			}
+			for _, tc := range []struct {
+				rng        string
+				from, to   int
+				wantStatus int
+			}{
+				{"bytes=1000-1999", 1000, 2000, 206},
+				{"bytes=-500", len(data) - 500, len(data), 206},
+				{"bytes=20971000-", 20971000, len(data), 206},
+			} {
+				resp, body, err := p.Download(context.Background(), link, tc.rng)
+				if err != nil || resp.StatusCode != tc.wantStatus || !bytes.Equal(body, data[tc.from:tc.to]) {
+					t.Errorf("%s: %v %v, %d bytes", tc.rng, err, resp.StatusCode, len(body))
+				}
+				if cr := resp.Header.Get("Content-Range"); !strings.HasPrefix(cr, "bytes ") {
+					t.Errorf("%s: Content-Range %q", tc.rng, cr)
+				}
+			}
+			resp, _, _ = p.Download(context.Background(), link, "bytes=99999999-")
+			if resp.StatusCode != http.StatusRequestedRangeNotSatisfiable {
+				t.Errorf("range past the end: got %d, want 416", resp.StatusCode)
+			}
+		})
+	}
+}
+
+// Bad uploads get a clear 4xx and leave nothing behind.
+func TestBadUploads(t *testing.T) {
+	p := newPlayer(t)
+	v := newRecord(t, p)
+	ep := p.Settings.Endpoints.UploadFile
+	url := strings.ReplaceAll(ep.URL, "{RECORD_ID}", v["RECORD_ID"])
+	key := p.Settings.Auth.CustomHeader[0]
+	big := randomBytes(t, 33<<20)
+	for _, tc := range []struct {
+		name, url, contentType string
+		body                   []byte
+		want                   int
+	}{
+		{"bad base64", url, "application/json", []byte(`{"file":"not*base64!!"}`), 422},
+		{"empty JSON", url, "application/json", []byte(`{"call_id":"1"}`), 422},
+		{"wrong content type", url, "application/xml", []byte(`<file/>`), 415},
+		{"multipart without a file part", url, "multipart/form-data; boundary=XX", []byte("--XX\r\nContent-Disposition: form-data; name=\"call_id\"\r\n\r\n1\r\n--XX--\r\n"), 422},
+		{"multipart without a boundary", url, "multipart/form-data", []byte("x"), 422},
+		{"unknown record", strings.ReplaceAll(ep.URL, "{RECORD_ID}", "nope"), "application/json", []byte(`{"file":"SUQzBAA="}`), 404},
+		{"too large", url, "application/octet-stream", big, 413},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodPost, tc.url, bytes.NewReader(tc.body))
+			req.Header.Set("Content-Type", tc.contentType)
+			req.Header.Set(key.Key, key.Value)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tc.want {
+				t.Errorf("got %d, want %d", resp.StatusCode, tc.want)
+			}
+		})
+	}
+	if r := record(t, p, v["RECORD_ID"]); len(r.Attachments) != 0 {
+		t.Errorf("bad uploads left attachments: %+v", r.Attachments)
+	}
+}
