@@ -252,4 +252,3 @@ func contains(s []string, v string) bool {
 	}
 	return false
 }
-

@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -156,7 +157,104 @@ func run(n, conc int, method string) error {
 		fmt.Printf("| %-34s | %8.2f | %8.2f | %8.2f | %6.2f | %6.2f |\n", s.label, pct(lat, 50), pct(lat, 99), pct(lat, 100),
 			float64(reads)/float64(count), float64(writes)/float64(count))
 	}
+	if err := storageLatency(ctx, stack, p, accounts, run, min(n, 50), logPath, offset); err != nil {
+		return err
+	}
+	return uploadMemory(ctx, stack, p, records[0])
+}
+
+// storageLatency measures the time from writing a recording into the
+// external storage bucket to seeing it on its record through the read API.
+func storageLatency(ctx context.Context, stack *localstack.Stack, p *ccaiplayer.Player, accounts []string, run string, m int, logPath string, offset int) error {
+	c, err := localstack.NewStorageClient(ctx, stack.GCSHost)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	lat := make([]time.Duration, 0, m)
+	audio := make([]byte, 100<<10)
+	copy(audio, "ID3")
+	for i := range m {
+		callID := fmt.Sprintf("%s9%d", run, i)
+		res, err := p.Call(ctx, "create_record", ccaiplayer.Vars{"ACCOUNT_ID": accounts[i], "Call_ID": callID})
+		if err != nil || res.Status != 201 {
+			return fmt.Errorf("storage record: %v %d", err, res.Status)
+		}
+		w := c.Bucket(stack.CCAIBucket).Object("ujet-voice-recordings/call-" + callID + ".mp3").NewWriter(ctx)
+		w.ContentType = "audio/mpeg"
+		w.Write(audio)
+		if err := w.Close(); err != nil {
+			return err
+		}
+		start := time.Now()
+		for {
+			var r struct{ Attachments []any }
+			if _, err := p.Get(ctx, p.RecordURL(res.ID), &r); err != nil {
+				return err
+			}
+			if len(r.Attachments) == 1 {
+				break
+			}
+			if time.Since(start) > 30*time.Second {
+				return fmt.Errorf("recording of call %s never linked", callID)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	time.Sleep(300 * time.Millisecond)
+	reads, writes, count, _, err := costs(logPath, offset, "")
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\nexternal storage, %d recordings of known calls: write to linked p50 %.0f ms, p99 %.0f ms; %.2f reads and %.2f writes per storage event (%d events)\n",
+		m, pct(lat, 50), pct(lat, 99), float64(reads)/float64(max(count, 1)), float64(writes)/float64(max(count, 1)), count)
 	return nil
+}
+
+// uploadMemory reports the UploadFile process's peak resident memory
+// (VmHWM) after a 30 MiB multipart upload and a 23 MiB base64 one.
+func uploadMemory(ctx context.Context, stack *localstack.Stack, p *ccaiplayer.Player, recordID string) error {
+	pid := stack.PID("UploadFile")
+	before, err := peakRSS(pid)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\nUploadFile peak resident memory: %d MiB before uploads\n", before>>20)
+	for _, u := range []struct {
+		kind string
+		size int
+	}{{"multipart", 30 << 20}, {"base64", 23 << 20}} {
+		data := make([]byte, u.size)
+		copy(data, "ID3")
+		p.Endpoint("upload_file").UploadType = u.kind
+		res, _, err := p.Upload(ctx, ccaiplayer.Vars{"RECORD_ID": recordID}, data, "call-1.mp3")
+		if err != nil || res.Status/100 != 2 {
+			return fmt.Errorf("%s upload: %v %d %s", u.kind, err, res.Status, res.Body)
+		}
+		peak, err := peakRSS(pid)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("  after a %d MiB %s upload: %d MiB\n", u.size>>20, u.kind, peak>>20)
+	}
+	return nil
+}
+
+// peakRSS reads a process's peak resident set size in bytes.
+func peakRSS(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb int64
+			fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(v), " kB"), &kb)
+			return kb << 10, nil
+		}
+	}
+	return 0, fmt.Errorf("no VmHWM for process %d", pid)
 }
 
 func dashes(n int) string {
@@ -231,7 +329,14 @@ func costs(path string, offset int, endpoint string) (reads, writes int64, count
 			Reads    int64  `json:"reads"`
 			Writes   int64  `json:"writes"`
 		}
-		if json.Unmarshal(line[i:], &e) != nil || e.Message != "request" || e.Endpoint != endpoint {
+		if json.Unmarshal(line[i:], &e) != nil {
+			continue
+		}
+		if endpoint == "" { // storage events
+			if e.Message != "storage event" {
+				continue
+			}
+		} else if e.Message != "request" || e.Endpoint != endpoint {
 			continue
 		}
 		reads += e.Reads

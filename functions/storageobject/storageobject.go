@@ -24,6 +24,7 @@ import (
 
 	"example.com/crm/shared/ccai"
 	"example.com/crm/shared/crm"
+	"example.com/crm/shared/dbcost"
 	"example.com/crm/shared/metadata"
 	"example.com/crm/shared/objectname"
 )
@@ -80,7 +81,11 @@ func (h Handler) HandleEvent(ctx context.Context, e event.Event) error {
 		h.Log.WarnContext(ctx, "storage event without an object", "event_id", e.ID(), "type", e.Type())
 		return nil
 	}
-	_, err := h.Process(ctx, obj)
+	start := time.Now()
+	ctx, cost := dbcost.WithCounter(ctx)
+	out, err := h.Process(ctx, obj)
+	h.Log.InfoContext(ctx, "storage event", "event_id", e.ID(), "object", obj.Name, "outcome", string(out),
+		"ms", float64(time.Since(start).Microseconds())/1000, "reads", cost.Reads(), "writes", cost.Writes())
 	return err
 }
 
@@ -106,7 +111,6 @@ func (h Handler) Process(ctx context.Context, obj Object) (Outcome, error) {
 		h.Log.ErrorContext(ctx, "storage object not processed; will be retried", "object", obj.Name, "error", err.Error())
 		return out, err
 	}
-	h.Log.InfoContext(ctx, "storage object", "object", obj.Name, "kind", string(name.Kind), "outcome", string(out))
 	return out, nil
 }
 

@@ -283,6 +283,16 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
+// PID returns the process id of a function's process, or 0.
+func (s *Stack) PID(fn string) int {
+	for _, p := range s.procs {
+		if p.Name == fn && p.cmd.Process != nil {
+			return p.cmd.Process.Pid
+		}
+	}
+	return 0
+}
+
 // Stop stops every process the stack started, functions first.
 func (s *Stack) Stop() {
 	if s.Trigger != nil {
