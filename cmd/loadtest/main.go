@@ -175,7 +175,7 @@ func storageLatency(ctx context.Context, stack *localstack.Stack, p *ccaiplayer.
 	audio := make([]byte, 100<<10)
 	copy(audio, "ID3")
 	for i := range m {
-		callID := fmt.Sprintf("%s9%d", run, i)
+		callID := fmt.Sprintf("s%s-%d", run, i)
 		res, err := p.Call(ctx, "create_record", ccaiplayer.Vars{"ACCOUNT_ID": accounts[i], "Call_ID": callID})
 		if err != nil || res.Status != 201 {
 			return fmt.Errorf("storage record: %v %d", err, res.Status)

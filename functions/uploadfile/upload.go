@@ -9,6 +9,7 @@ package uploadfile
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -188,86 +189,54 @@ func (h Handler) readMultipart(ctx context.Context, body io.Reader, boundary str
 // readBase64 reads a JSON body (property or container form) and streams
 // the base64 file parameter, decoded, to the bucket.
 func (h Handler) readBase64(ctx context.Context, r *http.Request, p *ccai.Params) (upload, error) {
-	body, err := ccai.DecodeParams(&http.Request{Method: r.Method, URL: &url.URL{}, Header: r.Header, Body: r.Body}, MaxUpload)
+	raw, err := jsonBody(r.Body, r.ContentLength, p)
 	if err != nil {
-		if crm.ErrorCode(err) == crm.TooLarge {
-			return upload{}, tooLarge()
-		}
 		return upload{}, err
 	}
-	key, data := fileParam(&body)
-	body.Each(func(k, v string) {
-		if k != key {
-			p.Set(k, v)
-		}
-	})
-	if data == "" {
+	if raw == nil {
 		return upload{}, nil
 	}
-	if i := strings.Index(data, ";base64,"); strings.HasPrefix(data, "data:") && i > 0 {
-		data = data[i+len(";base64,"):] // a data: URL
-	}
-	data = strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\r' || r == ' ' || r == '\t' {
-			return -1
-		}
-		return r
-	}, data)
-	enc := base64.StdEncoding
-	if strings.ContainsAny(data, "-_") {
-		enc = base64.URLEncoding
-	}
-	if !strings.HasSuffix(data, "=") && len(data)%4 != 0 {
-		enc = enc.WithPadding(base64.NoPadding)
-	}
-	if err := validBase64(data, enc); err != nil {
+	// Check the whole text first, so that a bad upload leaves nothing.
+	if err := decodeBase64(raw, io.Discard); err != nil {
 		return upload{}, err
 	}
-	br := bufio.NewReaderSize(base64.NewDecoder(enc, strings.NewReader(data)), 4096)
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(decodeBase64(raw, pw)) }()
+	br := bufio.NewReaderSize(pr, 4096)
 	head, _ := br.Peek(512)
 	tmp, err := h.Blobs.Upload(ctx, h.Bucket, br, sniff(head, ""), MaxUpload)
+	pr.Close()
 	if err != nil {
 		return upload{}, bodyError(err, "decoding the base64 file")
 	}
 	return upload{tmp: tmp, found: true}, nil
 }
 
-// fileParam finds the {FILE_DATA} parameter: one of fileFields, else the
-// longest value that looks like base64.
-func fileParam(p *ccai.Params) (string, string) {
-	key, data := "", ""
-	p.Each(func(k, v string) {
-		if key == "" && ccai.Is(k, fileFields) {
-			key, data = k, v
-		}
-	})
-	if key != "" {
-		return key, data
+// decodeBase64 decodes a raw JSON string of base64 (standard or URL
+// alphabet, padded or not, with line breaks, or a data: URL) into w.
+func decodeBase64(raw []byte, w io.Writer) error {
+	ur, err := newUnescapeReader(raw)
+	if err != nil {
+		return err
 	}
-	p.Each(func(k, v string) {
-		if len(v) >= 64 && len(v) > len(data) && looksBase64(v) {
-			key, data = k, v
-		}
-	})
-	return key, data
-}
-
-func looksBase64(s string) bool {
-	for _, r := range s {
-		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || strings.ContainsRune("+/=-_\r\n", r)) {
-			return false
+	content := ur.raw
+	if bytes.HasPrefix(content, []byte("data:")) {
+		if i := bytes.Index(content, []byte(";base64,")); i > 0 {
+			ur.i = i + len(";base64,")
 		}
 	}
-	return true
-}
-
-// validBase64 checks the whole text before anything is stored, so that a
-// bad upload leaves nothing behind.
-func validBase64(data string, enc *base64.Encoding) error {
-	if _, err := io.Copy(io.Discard, base64.NewDecoder(enc, strings.NewReader(data))); err != nil {
+	enc := base64.StdEncoding
+	if bytes.ContainsAny(content, "-_") {
+		enc = base64.URLEncoding
+	}
+	if !bytes.HasSuffix(bytes.TrimRight(content, "\\n\r"), []byte("=")) {
+		enc = enc.WithPadding(base64.NoPadding)
+	}
+	n, err := io.Copy(w, base64.NewDecoder(enc, ur))
+	if err != nil {
 		return crm.Errorf(crm.Invalid, "the file is not valid base64: %v", err)
 	}
-	if data == "" {
+	if n == 0 {
 		return crm.Errorf(crm.Invalid, "the file is empty")
 	}
 	return nil
