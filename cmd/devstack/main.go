@@ -75,6 +75,9 @@ func run(dir string, port int, method string, verbose bool) error {
 	if err != nil {
 		return fmt.Errorf("sample data: %w", err)
 	}
+	if err := seedStorage(ctx, stack); err != nil {
+		return fmt.Errorf("sample recording: %w", err)
+	}
 	printSummary(stack, ids, time.Since(started))
 	<-ctx.Done()
 	fmt.Println("\nstopping...")
@@ -166,12 +169,32 @@ func seed(ctx context.Context, s portal.Settings) ([]sample, error) {
 	return out, nil
 }
 
+// seedStorage writes a recording of the first sample call into the
+// external storage bucket, as CCAI Platform would after the call.
+func seedStorage(ctx context.Context, s *localstack.Stack) error {
+	c, err := localstack.NewStorageClient(ctx, s.GCSHost)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	w := c.Bucket(s.CCAIBucket).Object("ujet-voice-recordings/call-1001.mp3").NewWriter(ctx)
+	w.ContentType = "audio/mpeg"
+	if _, err := w.Write([]byte("ID3\x04\x00 sample recording of call 1001")); err != nil {
+		return err
+	}
+	return w.Close()
+}
+
 func printSummary(s *localstack.Stack, ids []sample, took time.Duration) {
 	fmt.Printf("\nThe CRM is running (started in %s). Functions:\n", took.Round(100*time.Millisecond))
-	for _, ep := range portal.EntryPoints {
+	for _, ep := range portal.Functions {
 		fmt.Printf("  %-20s %s\n", ep, s.URLs[ep])
 	}
 	fmt.Printf("  %-20s %s (FIRESTORE_EMULATOR_HOST, project demo-crm)\n", "Firestore emulator", s.FirestoreHost)
+	fmt.Printf("  %-20s %s (PUBSUB_EMULATOR_HOST; CRM events on topic %s)\n", "Pub/Sub emulator", s.PubSubHost, s.EventsTopic)
+	fmt.Printf("  %-20s http://%s/storage/v1/ (STORAGE_EMULATOR_HOST)\n", "Storage emulator", s.GCSHost)
+	fmt.Printf("\nExternal storage: write CCAI Platform's files into bucket %s (e.g. ujet-voice-recordings/call-1001.mp3);\n", s.CCAIBucket)
+	fmt.Printf("they reach StorageObject within about a second. Uploads go to bucket %s.\n", s.AttachmentsBucket)
 	abs, _ := filepath.Abs(s.SettingsPath)
 	fmt.Printf("\nPortal settings file (what to type into CCAI Platform; tools read it):\n  %s\n", abs)
 	a := s.Settings.Auth
