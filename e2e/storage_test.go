@@ -15,6 +15,7 @@ import (
 	"example.com/crm/shared/ccai"
 	"example.com/crm/shared/ccaiplayer"
 	"example.com/crm/shared/localstack"
+	"example.com/crm/shared/testenv"
 )
 
 // bucket writes into the external storage bucket as CCAI Platform does.
@@ -60,7 +61,7 @@ func exists(t *testing.T, name string) bool {
 // is out_ticket_id.
 func metadataFile(t *testing.T, id, status, updatedAt, phone, recordID string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "shared", "fixtures", "metadata", "call-1418.json"))
+	b, err := os.ReadFile(filepath.Join(testenv.SharedDir(t), "fixtures", "metadata", "call-1418.json"))
 	if err != nil {
 		t.Fatalf("the real metadata fixture: %v", err)
 	}

@@ -32,7 +32,7 @@ func TestBackfill(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	meta, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "fixtures", "metadata", "call-1418.json"))
+	meta, err := os.ReadFile(filepath.Join(testenv.SharedDir(t), "fixtures", "metadata", "call-1418.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,33 +14,14 @@ import (
 	"time"
 
 	"example.com/crm/shared/metadata"
+	"example.com/crm/shared/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
-// fixturesDir finds the real fixtures: ../shared/fixtures/metadata from the
-// folder holding go.mod.
+// fixturesDir is the folder of the real fixtures.
 func fixturesDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the package folder")
-		}
-		dir = parent
-	}
-	fixtures := filepath.Join(dir, "..", "shared", "fixtures", "metadata")
-	if _, err := os.Stat(fixtures); err != nil {
-		t.Fatalf("real fixtures missing: %v", err)
-	}
-	return fixtures
+	return filepath.Join(testenv.SharedDir(t), "fixtures", "metadata")
 }
 
 func readFixture(t testing.TB, name string) []byte {

@@ -15,6 +15,7 @@ import (
 
 	"example.com/crm/shared/auth"
 	"example.com/crm/shared/portal"
+	"example.com/crm/shared/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -168,28 +169,9 @@ func TestBuildErrors(t *testing.T) {
 	}
 }
 
-// moduleRoot walks up from the working directory to the folder holding go.mod.
-func moduleRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
-
 func compileSchema(t *testing.T) *jsonschema.Schema {
 	t.Helper()
-	path := filepath.Join(moduleRoot(t), "..", "shared", "spec", "portal-settings.schema.json")
+	path := filepath.Join(testenv.SharedDir(t), "spec", "portal-settings.schema.json")
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatalf("the portal settings schema must be at ../shared/spec/ beside the module: %v", err)

@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"cloud.google.com/go/firestore"
@@ -68,4 +69,29 @@ func Firestore(t testing.TB) *firestore.Client {
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
+}
+
+// SharedDir returns the team's reference folder, ../shared beside the
+// module (CI has it there too), failing the test when it is missing.
+func SharedDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the working directory")
+		}
+		dir = parent
+	}
+	shared := filepath.Join(dir, "..", "shared")
+	if _, err := os.Stat(shared); err != nil {
+		t.Fatalf("the reference folder ../shared beside the module is missing: %v", err)
+	}
+	return shared
 }
