@@ -19,7 +19,6 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"net/url"
 	"path"
 	"strings"
 
@@ -317,7 +316,7 @@ type UploadJSON struct {
 }
 
 func (h Handler) response(req *ccai.Request, a crm.Attachment) UploadJSON {
-	u := DownloadURL(h.base(req), a.RecordID, a.ID)
+	u := ccai.DownloadURL(h.base(req), a.RecordID, a.ID)
 	return UploadJSON{ID: a.ID, AttachmentID: a.ID, URL: u, DownloadURL: u, RecordID: a.RecordID, Filename: a.Filename,
 		ContentType: a.ContentType, Size: a.Size, SHA256: a.SHA256}
 }
@@ -331,9 +330,4 @@ func (h Handler) base(req *ccai.Request) string {
 		scheme = "https"
 	}
 	return scheme + "://" + req.HTTP.Host
-}
-
-// DownloadURL is where an attachment is downloaded from.
-func DownloadURL(base, recordID, attachmentID string) string {
-	return strings.TrimRight(base, "/") + "/records/" + url.PathEscape(recordID) + "/attachments/" + url.PathEscape(attachmentID)
 }

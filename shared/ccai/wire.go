@@ -1,6 +1,8 @@
 package ccai
 
 import (
+	"net/url"
+	"strings"
 	"time"
 
 	"example.com/crm/shared/crm"
@@ -136,4 +138,10 @@ func timeString(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// DownloadURL is where an attachment is downloaded from: base is the URL
+// of the UploadFile function.
+func DownloadURL(base, recordID, attachmentID string) string {
+	return strings.TrimRight(base, "/") + "/records/" + url.PathEscape(recordID) + "/attachments/" + url.PathEscape(attachmentID)
 }
