@@ -234,8 +234,12 @@ func TestStorageForeignAndUnlinkedFiles(t *testing.T) {
 		return out.Objects
 	}
 	want := stack.CCAIBucket + "/" + orphan
-	if got := sweep(); !contains(got, want) {
-		t.Errorf("first sweep: got %v, want %s reported", got, want)
+	reported := false
+	for deadline := time.Now().Add(15 * time.Second); !reported && time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
+		reported = contains(sweep(), want) // once the file has waited 2s
+	}
+	if !reported {
+		t.Errorf("the sweep never reported %s", want)
 	}
 	if got := sweep(); contains(got, want) {
 		t.Errorf("second sweep reported %s again", want)
