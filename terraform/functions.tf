@@ -65,6 +65,20 @@ locals {
     entry_point => merge(local.function_defaults, f)
   }
 
+  # GOMEMLIMIT at 80% of each instance's memory: the Go garbage collector
+  # then works harder before the instance runs out of memory, instead of
+  # the instance being killed (large uploads, metadata files).
+  function_memory_mib = {
+    for entry_point, f in local.function_settings :
+    entry_point => tonumber(regex("^[0-9]+", f.memory)) * (
+      endswith(f.memory, "Gi") ? 1024 : endswith(f.memory, "G") ? 954 : endswith(f.memory, "Mi") ? 1 : 0.954
+    )
+  }
+  gomemlimit = {
+    for entry_point, mib in local.function_memory_mib :
+    entry_point => "${floor(mib * 0.8)}MiB"
+  }
+
   # "FindAccountByQuery" -> "find-account-by-query", "ReadAPI" -> "read-api",
   # "OAuth" -> "oauth".
   function_slugs = {
@@ -149,6 +163,7 @@ resource "google_cloudfunctions2_function" "fn" {
     service_account_email = google_service_account.fn[each.key].email
     environment_variables = merge(local.function_environment, {
       CRM_ATTACHMENTS_URL = google_cloudfunctions2_function.upload_file.service_config[0].uri
+      GOMEMLIMIT          = local.gomemlimit[each.key]
     })
 
     # Pinned to the version secrets.tf created, not "latest": a changed
@@ -231,7 +246,7 @@ resource "google_cloudfunctions2_function" "upload_file" {
     # Public like the Generic API functions; it checks credentials itself.
     ingress_settings      = "ALLOW_ALL"
     service_account_email = google_service_account.fn["UploadFile"].email
-    environment_variables = local.function_environment
+    environment_variables = merge(local.function_environment, { GOMEMLIMIT = local.gomemlimit["UploadFile"] })
 
     dynamic "secret_environment_variables" {
       for_each = local.function_secrets["UploadFile"]
