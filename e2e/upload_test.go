@@ -146,6 +146,7 @@ func TestBadUploads(t *testing.T) {
 		{"multipart without a file part", url, "multipart/form-data; boundary=XX", []byte("--XX\r\nContent-Disposition: form-data; name=\"call_id\"\r\n\r\n1\r\n--XX--\r\n"), 422},
 		{"multipart without a boundary", url, "multipart/form-data", []byte("x"), 422},
 		{"unknown record", strings.ReplaceAll(ep.URL, "{RECORD_ID}", "nope"), "application/json", []byte(`{"file":"SUQzBAA="}`), 404},
+		{"no record id", strings.ReplaceAll(ep.URL, "{RECORD_ID}", ""), "application/json", []byte(`{"file":"SUQzBAA="}`), 422},
 		{"too large", url, "application/octet-stream", big, 413},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -96,9 +96,11 @@ func (h Handler) upload(ctx context.Context, req *ccai.Request) (ccai.Response, 
 		return ccai.Response{}, crm.Errorf(crm.Invalid, "no file: send it as the file part of a multipart form, or in base64 in a JSON body (a \"file\" parameter)")
 	}
 	recordID := req.RecordID()
-	rec, err := h.Records.GetRecord(ctx, recordID)
-	if err == nil && recordID == "" {
+	var rec crm.Record
+	if recordID == "" {
 		err = crm.Errorf(crm.Invalid, "no record id: put it in the URL (.../records/{RECORD_ID}/...) or in an id parameter")
+	} else {
+		rec, err = h.Records.GetRecord(ctx, recordID)
 	}
 	if err != nil {
 		h.discard(up.tmp)
