@@ -9,14 +9,8 @@ import (
 	"example.com/crm/shared/query"
 )
 
-// params sets kv pairs in order (Expr keeps the parameters' order).
-func params(kv ...string) *ccai.Params {
-	var p ccai.Params
-	for i := 0; i+1 < len(kv); i += 2 {
-		p.Set(kv[i], kv[i+1])
-	}
-	return &p
-}
+// params sets kv pairs in order (the order of the parameters matters).
+var params = ccai.NewParams
 
 func TestExpr(t *testing.T) {
 	tests := []struct {

@@ -19,6 +19,15 @@ type entry struct {
 	used  bool
 }
 
+// NewParams returns Params holding key, value pairs, in order.
+func NewParams(kv ...string) *Params {
+	var p Params
+	for i := 0; i+1 < len(kv); i += 2 {
+		p.Set(kv[i], kv[i+1])
+	}
+	return &p
+}
+
 // Canon is the form in which parameter keys are compared.
 func Canon(key string) string {
 	var b strings.Builder

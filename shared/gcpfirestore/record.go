@@ -249,14 +249,7 @@ func (s *Store) UpdateRecord(ctx context.Context, id string, p crm.RecordPatch) 
 	ref := s.client.Collection(recordsCol).Doc(id)
 	var result crm.Record
 	err := s.claimRun(ctx, "update record "+id, func(ctx context.Context, tx *firestore.Transaction) error {
-		snap, err := tx.Get(ref)
-		if status.Code(err) == codes.NotFound {
-			return crm.Errorf(crm.NotFound, "record %q not found", id)
-		}
-		if err != nil {
-			return err
-		}
-		r, err := decodeRecord(snap)
+		r, err := txRecord(tx, ref)
 		if err != nil {
 			return err
 		}
@@ -300,14 +293,7 @@ func (s *Store) ApplySessionMetadata(ctx context.Context, id string, sess crm.Se
 	now := s.Now()
 	err = s.client.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		applied, notify = false, false
-		snap, err := tx.Get(ref)
-		if status.Code(err) == codes.NotFound {
-			return crm.Errorf(crm.NotFound, "record %q not found", id)
-		}
-		if err != nil {
-			return err
-		}
-		r, err := decodeRecord(snap)
+		r, err := txRecord(tx, ref)
 		if err != nil {
 			return err
 		}
@@ -341,11 +327,7 @@ func (s *Store) ApplySessionMetadata(ctx context.Context, id string, sess crm.Se
 func (s *Store) MarkEndedNotified(ctx context.Context, id, key string) error {
 	ref := s.client.Collection(recordsCol).Doc(id)
 	err := s.client.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
-		snap, err := tx.Get(ref)
-		if err != nil {
-			return err
-		}
-		r, err := decodeRecord(snap)
+		r, err := txRecord(tx, ref)
 		if err != nil {
 			return err
 		}
@@ -357,4 +339,17 @@ func (s *Store) MarkEndedNotified(ctx context.Context, id, key string) error {
 		return tx.Set(ref, toRecordDoc(r))
 	})
 	return storeError("mark session notified", err)
+}
+
+// txRecord reads a record in a transaction; NotFound when it does not
+// exist.
+func txRecord(tx *firestore.Transaction, ref *firestore.DocumentRef) (crm.Record, error) {
+	snap, err := tx.Get(ref)
+	if status.Code(err) == codes.NotFound {
+		return crm.Record{}, crm.Errorf(crm.NotFound, "record %q not found", ref.ID)
+	}
+	if err != nil {
+		return crm.Record{}, err
+	}
+	return decodeRecord(snap)
 }
