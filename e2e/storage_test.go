@@ -94,7 +94,7 @@ func metadataFile(t *testing.T, id, status, updatedAt, phone, recordID string) [
 func waitRecord(t *testing.T, p *ccaiplayer.Player, id string, ok func(ccai.RecordDetailJSON) bool) ccai.RecordDetailJSON {
 	t.Helper()
 	var r ccai.RecordDetailJSON
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		r = record(t, p, id)
 		if ok(r) {
 			return r
@@ -107,7 +107,7 @@ func waitRecord(t *testing.T, p *ccaiplayer.Player, id string, ok func(ccai.Reco
 // recordOfCall waits until a record holds the call (made from metadata).
 func recordOfCall(t *testing.T, p *ccaiplayer.Player, callID string) string {
 	t.Helper()
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		res, err := p.Call(context.Background(), "find_record_by_query", ccaiplayer.Vars{"Call_ID": callID})
 		if err != nil {
 			t.Fatal(err)

@@ -63,7 +63,12 @@ func main() {
 				continue
 			}
 			if strings.Contains(e.Test, "/") {
-				continue // subtests count with their parent
+				// subtests count with their parent; a failing one shows
+				// its own output, which its parent's does not hold
+				if e.Action == "fail" {
+					fmt.Printf("--- FAIL %s %s\n%s", e.Package, e.Test, indent(output[key].String()))
+				}
+				continue
 			}
 			switch e.Action {
 			case "pass":
