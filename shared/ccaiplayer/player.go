@@ -34,11 +34,15 @@ type Player struct {
 	SendEmpty bool
 	// Token is the OAuth token (see Connect), with the OAuth method.
 	Token *Token
+	// Retries400 is how many times a call answered 400 is made again, as
+	// the platform does (it retries 400s for a week, backing off); the
+	// waits here are short: 0.25 s, doubling.
+	Retries400 int
 }
 
 // New returns a Player for s.
 func New(s portal.Settings) *Player {
-	return &Player{Settings: s, Client: http.DefaultClient}
+	return &Player{Settings: s, Client: http.DefaultClient, Retries400: 4}
 }
 
 // Endpoint returns the named endpoint ("create_account", ...) or nil.
@@ -182,8 +186,27 @@ type Result struct {
 func (r Result) Found() bool { return r.Status/100 == 2 && len(r.Object) > 0 && r.ID != "" }
 
 // Call makes the request of endpoint name and reads the answer. With
-// OAuth, an expired access token is refreshed first, as the platform does.
+// OAuth, an expired access token is refreshed first, and an answer 400 is
+// retried, as the platform does.
 func (p *Player) Call(ctx context.Context, name string, vars Vars) (Result, error) {
+	res, err := p.call(ctx, name, vars)
+	wait := 250 * time.Millisecond
+	for range p.Retries400 {
+		if err != nil || res.Status != http.StatusBadRequest {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return res, ctx.Err()
+		case <-time.After(wait):
+		}
+		wait *= 2
+		res, err = p.call(ctx, name, vars)
+	}
+	return res, err
+}
+
+func (p *Player) call(ctx context.Context, name string, vars Vars) (Result, error) {
 	if p.Token != nil && p.Token.Refresh != "" && time.Now().After(p.Token.Expiry) {
 		if err := p.RefreshToken(ctx); err != nil {
 			return Result{}, fmt.Errorf("refresh: %w", err)

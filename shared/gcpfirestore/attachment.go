@@ -48,7 +48,9 @@ func fromAttachmentDoc(recordID, id string, d attachmentDoc) crm.Attachment {
 }
 
 // AddAttachment implements crm.AttachmentStore. The record's updated_at
-// moves when an attachment is added or replaced.
+// moves when an attachment is added or replaced. No transaction: files of
+// one session arrive together, and locking their record for each would
+// only make them wait on each other.
 func (s *Store) AddAttachment(ctx context.Context, a crm.Attachment, replace bool) (crm.Attachment, bool, error) {
 	if !validID(a.RecordID) || !validID(a.ID) {
 		return crm.Attachment{}, false, crm.Errorf(crm.NotFound, "record %q not found", a.RecordID)
@@ -58,39 +60,29 @@ func (s *Store) AddAttachment(ctx context.Context, a crm.Attachment, replace boo
 		a.CreatedAt = now
 	}
 	rec := s.client.Collection(recordsCol).Doc(a.RecordID)
+	if _, err := rec.Get(ctx); status.Code(err) == codes.NotFound {
+		return crm.Attachment{}, false, crm.Errorf(crm.NotFound, "record %q not found", a.RecordID)
+	} else if err != nil {
+		return crm.Attachment{}, false, storeError("get record "+a.RecordID, err)
+	}
 	ref := rec.Collection(attachmentsCol).Doc(a.ID)
-	var result crm.Attachment
-	created := false
-	err := s.client.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
-		if _, err := tx.Get(rec); status.Code(err) == codes.NotFound {
-			return crm.Errorf(crm.NotFound, "record %q not found", a.RecordID)
-		} else if err != nil {
-			return err
+	created := true
+	_, err := ref.Create(ctx, toAttachmentDoc(a))
+	if isAlreadyExists(err) {
+		created = false
+		if !replace {
+			existing, err := s.Attachment(ctx, a.RecordID, a.ID)
+			return existing, false, err
 		}
-		snap, err := tx.Get(ref)
-		switch {
-		case status.Code(err) == codes.NotFound:
-			created = true
-		case err != nil:
-			return err
-		case !replace:
-			var d attachmentDoc
-			if err := snap.DataTo(&d); err != nil {
-				return fmt.Errorf("decode attachment: %w", err)
-			}
-			result = fromAttachmentDoc(a.RecordID, a.ID, d)
-			return nil
-		}
-		result = a
-		if err := tx.Set(ref, toAttachmentDoc(a)); err != nil {
-			return err
-		}
-		return tx.Update(rec, []firestore.Update{{Path: "updated_at", Value: now}})
-	})
+		_, err = ref.Set(ctx, toAttachmentDoc(a))
+	}
 	if err != nil {
 		return crm.Attachment{}, false, storeError("add attachment", err)
 	}
-	return result, created, nil
+	if _, err := rec.Update(ctx, []firestore.Update{{Path: "updated_at", Value: now}}); err != nil {
+		return crm.Attachment{}, false, storeError("touch record "+a.RecordID, err)
+	}
+	return a, created, nil
 }
 
 // Attachment implements crm.AttachmentStore.
