@@ -136,6 +136,7 @@ var instance = sync.OnceValues(func() (*deps, error) {
 	}
 	checker, err := auth.New(cfg.Auth, bearer, d.limiter)
 	if err != nil {
+		log.Error("authentication", "error", err.Error())
 		return &deps{log: log}, err
 	}
 	d.opts = ccai.Options{Auth: checker, Timeout: cfg.RequestTimeout, Log: log}
@@ -175,9 +176,15 @@ var lazyOAuth = lazy(func(d *deps) http.Handler {
 	return (&oauthserver.Server{Provider: provider, Signin: si, Limiter: d.limiter, Log: d.log}).Handler()
 })
 
-// failing answers every request with a configuration error.
+// failing logs a configuration error and answers every request with it.
 func failing(d *deps, err error) http.Handler {
 	d.log.Error("configuration", "error", err.Error())
+	return notConfigured(err)
+}
+
+// notConfigured answers every request 400 (CCAI Platform retries it until
+// the configuration is fixed).
+func notConfigured(err error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ccai.WriteError(w, &crm.Error{Code: crm.Unavailable, Message: "the CRM is not configured yet; see its logs", Err: err})
 	})
@@ -199,19 +206,14 @@ func (d *deps) events() crm.Events {
 // lazy builds the handler on the first request; until the configuration
 // is fixed every request answers 400, which CCAI Platform retries.
 func lazy(build func(*deps) http.Handler) func(http.ResponseWriter, *http.Request) {
-	handler := sync.OnceValues(func() (http.Handler, error) {
+	handler := sync.OnceValue(func() http.Handler {
 		d, err := instance()
 		if err != nil {
-			return nil, err
+			return notConfigured(err) // instance logged it
 		}
-		return build(d), nil
+		return build(d)
 	})
 	return func(w http.ResponseWriter, r *http.Request) {
-		h, err := handler()
-		if err != nil {
-			ccai.WriteError(w, &crm.Error{Code: crm.Unavailable, Message: "the CRM is not configured yet; see its logs", Err: err})
-			return
-		}
-		h.ServeHTTP(w, r)
+		handler().ServeHTTP(w, r)
 	}
 }
