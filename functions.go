@@ -132,7 +132,7 @@ var instance = sync.OnceValues(func() (*deps, error) {
 			log.Error("oauth", "error", err.Error())
 			return &deps{log: log}, err
 		}
-		bearer = oauthserver.Validator{Provider: d.oauth, Log: log}
+		bearer = oauthserver.NewValidator(d.oauth, cfg.SigningKey)
 	}
 	checker, err := auth.New(cfg.Auth, bearer, d.limiter)
 	if err != nil {

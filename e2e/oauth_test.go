@@ -19,8 +19,8 @@ import (
 )
 
 // oauthStack starts a deployment whose method is OAuth, with short
-// token and code lifetimes so that expiry can be seen.
-func oauthStack(t *testing.T) portal.Settings {
+// token and code lifetimes so that expiry can be seen; env overrides them.
+func oauthStack(t *testing.T, env ...string) portal.Settings {
 	t.Helper()
 	emu := testenv.All(t)
 	dir := t.TempDir()
@@ -28,7 +28,7 @@ func oauthStack(t *testing.T) portal.Settings {
 		Dir: dir, Project: testenv.Project(), FirestoreHost: emu.Firestore, Log: logWriter(dir),
 		PubSubHost: emu.PubSub, GCSHost: emu.GCS, GCSEvents: emu.GCSEvents,
 		Auth: auth.Config{Method: auth.MethodOAuth},
-		Env:  []string{"CRM_ACCESS_TOKEN_TTL=3s", "CRM_OAUTH_CODE_TTL=2s"},
+		Env:  append([]string{"CRM_ACCESS_TOKEN_TTL=3s", "CRM_OAUTH_CODE_TTL=2s"}, env...),
 	})
 	if err != nil {
 		t.Fatal(err)

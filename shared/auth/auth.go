@@ -99,23 +99,17 @@ func New(cfg Config, bearer BearerValidator, limiter *Limiter) (*Checker, error)
 var errUnauthorized = crm.Errorf(crm.Unauthorized, "authentication failed")
 
 // Check returns nil when r carries valid credentials, else an
-// Unauthorized error (TooManyRequests for a client locked out after
-// repeated failures; Unavailable when a token could not be checked).
+// Unauthorized error, or TooManyRequests once the client has failed too
+// often (Unavailable when a token could not be checked). The credentials
+// are always checked first: valid ones are served even from an address
+// whose failures are throttled.
 func (c *Checker) Check(r *http.Request) error {
-	client := ClientAddr(r)
-	if c.limiter != nil {
-		if ok, wait := c.limiter.Allow(client); !ok {
-			return crm.Errorf(crm.TooManyRequests, "too many failed attempts; try again in %d seconds", int(wait.Seconds())+1)
-		}
-	}
 	err := c.check(r)
-	if c.limiter != nil {
-		switch crm.ErrorCode(err) {
-		case "":
-			c.limiter.Succeeded(client)
-		case crm.Unauthorized:
-			c.limiter.Failed(client)
-		}
+	if c.limiter == nil || crm.ErrorCode(err) != crm.Unauthorized {
+		return err
+	}
+	if wait := c.limiter.Failed(ClientAddr(r)); wait > 0 {
+		return crm.Errorf(crm.TooManyRequests, "too many failed attempts; try again in %d seconds", int(wait.Seconds())+1)
 	}
 	return err
 }

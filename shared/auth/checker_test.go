@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -11,6 +12,9 @@ import (
 	"example.com/crm/shared/crm"
 )
 
+// Valid credentials are always served; only failures are throttled: 12
+// wrong keys from an address (the last ones throttled), then the right key
+// from the same address passes.
 func TestCheckerLimiter(t *testing.T) {
 	const attacker, other = "192.0.2.66:5555", "198.51.100.1:4444"
 	cfg := auth.Config{Method: auth.MethodCustomHeader, HeaderName: "X-Api-Key", APIKeys: []string{key1}}
@@ -25,9 +29,13 @@ func TestCheckerLimiter(t *testing.T) {
 		r.Header.Set("X-Api-Key", key)
 		return c.Check(r)
 	}
-	for i := range l.MaxFailures {
-		if got := crm.ErrorCode(check(attacker, key2)); got != crm.Unauthorized {
-			t.Fatalf("wrong key #%d: got code %q, want %q", i+1, got, crm.Unauthorized)
+	for i := range 12 {
+		want := crm.Unauthorized
+		if i >= l.MaxFailures-1 {
+			want = crm.TooManyRequests
+		}
+		if got := crm.ErrorCode(check(attacker, key2)); got != want {
+			t.Fatalf("wrong key #%d: got code %q, want %q", i+1, got, want)
 		}
 	}
 	tests := []struct {
@@ -37,13 +45,17 @@ func TestCheckerLimiter(t *testing.T) {
 		key     string
 		want    crm.Code // "" for success
 	}{
-		{"right key from the locked-out address", 0, attacker, key1, crm.TooManyRequests},
-		{"wrong key from the locked-out address", 0, attacker, key2, crm.TooManyRequests},
-		{"same host, other port", 0, "192.0.2.66:6666", key1, crm.TooManyRequests},
+		{"right key from the throttled address", 0, attacker, key1, ""},
+		{"wrong key from the throttled address", 0, attacker, key2, crm.TooManyRequests},
+		{"no key from the throttled address", 0, attacker, "", crm.TooManyRequests},
+		{"same host, other port, right key", 0, "192.0.2.66:6666", key1, ""},
+		{"same host, other port, wrong key", 0, "192.0.2.66:6666", key2, crm.TooManyRequests},
 		{"right key from another address", 0, other, key1, ""},
 		{"wrong key from another address", 0, other, key2, crm.Unauthorized},
-		{"still locked out before Lockout", 14 * time.Minute, attacker, key1, crm.TooManyRequests},
-		{"right key after Lockout", time.Minute, attacker, key1, ""},
+		{"right key again: successes do not clear the failures", 0, attacker, key1, ""},
+		{"still throttled before Lockout", 14 * time.Minute, attacker, key2, crm.TooManyRequests},
+		{"the failure just made starts the lockout again", 14 * time.Minute, attacker, key2, crm.TooManyRequests},
+		{"a failure after Lockout is a plain failure", 16 * time.Minute, attacker, key2, crm.Unauthorized},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -53,6 +65,35 @@ func TestCheckerLimiter(t *testing.T) {
 				t.Fatalf("Check from %s: got code %q (%v), want %q", tt.remote, got, err, tt.want)
 			}
 		})
+	}
+}
+
+// An IPv6 client is counted by its /64: another address of the same /64
+// is throttled too, another /64 is not.
+func TestCheckerLimiterIPv6(t *testing.T) {
+	cfg := auth.Config{Method: auth.MethodCustomHeader, HeaderName: "X-Api-Key", APIKeys: []string{key1}}
+	l, _ := newTestLimiter()
+	c, err := auth.New(cfg, nil, l)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	check := func(remote, key string) crm.Code {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = remote
+		r.Header.Set("X-Api-Key", key)
+		return crm.ErrorCode(c.Check(r))
+	}
+	for i := range l.MaxFailures {
+		check(fmt.Sprintf("[2001:db8:1:2::%x]:443", i+1), key2) // a new address each time
+	}
+	if got := check("[2001:db8:1:2:aaaa::1]:443", key2); got != crm.TooManyRequests {
+		t.Errorf("wrong key from the same /64: got %q, want %q", got, crm.TooManyRequests)
+	}
+	if got := check("[2001:db8:1:2:aaaa::1]:443", key1); got != "" {
+		t.Errorf("right key from the same /64: got %q, want success", got)
+	}
+	if got := check("[2001:db8:1:3::1]:443", key2); got != crm.Unauthorized {
+		t.Errorf("wrong key from another /64: got %q, want %q", got, crm.Unauthorized)
 	}
 }
 
@@ -175,5 +216,39 @@ func TestOAuthLimiter(t *testing.T) {
 				t.Errorf("Check after %d failures: got code %q, want %q", l.MaxFailures, got, tt.want)
 			}
 		})
+	}
+}
+
+// tokenValidator accepts only its good token.
+type tokenValidator struct{ good string }
+
+func (v tokenValidator) ValidateBearer(_ context.Context, token string) error {
+	if token == v.good {
+		return nil
+	}
+	return crm.Errorf(crm.Unauthorized, "expired")
+}
+
+// Expired or revoked tokens (after a key rotation, say) are failures and
+// are throttled, but never block a valid token from the same address.
+func TestOAuthStaleTokensNeverBlockAValidOne(t *testing.T) {
+	l, _ := newTestLimiter()
+	c, err := auth.New(auth.Config{Method: auth.MethodOAuth}, tokenValidator{good: "fresh"}, l)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	check := func(token string) crm.Code {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("Authorization", "Bearer "+token)
+		return crm.ErrorCode(c.Check(r))
+	}
+	for range 12 {
+		check("stale")
+	}
+	if got := check("stale"); got != crm.TooManyRequests {
+		t.Errorf("stale token after 12 failures: got %q, want %q", got, crm.TooManyRequests)
+	}
+	if got := check("fresh"); got != "" {
+		t.Errorf("valid token from the same address: got %q, want success", got)
 	}
 }

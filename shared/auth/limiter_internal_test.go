@@ -25,7 +25,7 @@ func TestLimiterMemoryIsBounded(t *testing.T) {
 			t.Fatalf("after %d clients the limiter holds %d, more than %d", i+1, len(l.clients), maxClients)
 		}
 	}
-	if ok, _ := l.Allow("locked"); ok {
+	if l.Locked("locked") == 0 {
 		t.Error("the locked-out client was forgotten within its lockout")
 	}
 	now = now.Add(l.Lockout + time.Second)
@@ -35,7 +35,7 @@ func TestLimiterMemoryIsBounded(t *testing.T) {
 	if _, known := l.clients["locked"]; known {
 		t.Error("a client past its lockout is still held")
 	}
-	if ok, _ := l.Allow("later-1"); !ok {
+	if l.Locked("later-1") > 0 {
 		t.Error("one failure locked a client out")
 	}
 }
@@ -49,7 +49,7 @@ func TestLateFailureKeepsLockout(t *testing.T) {
 	}
 	now = now.Add(2 * time.Minute)
 	l.Failed("a")
-	if ok, _ := l.Allow("a"); ok {
+	if l.Locked("a") == 0 {
 		t.Error("a failure after the window lifted the lockout")
 	}
 }

@@ -48,7 +48,7 @@ func TestLimiter(t *testing.T) {
 	const a, b = "192.0.2.1", "192.0.2.2"
 	tests := []struct {
 		name string
-		// run acts on a fresh limiter and its clock, then Allow(client)
+		// run acts on a fresh limiter and its clock, then Locked(client)
 		// is checked.
 		run      func(l *auth.Limiter, c *clock)
 		client   string
@@ -91,42 +91,69 @@ func TestLimiter(t *testing.T) {
 			c.advance(6 * time.Minute)
 			failN(l, a, 10)
 		}, a, false, 15 * time.Minute},
-		{"Succeeded clears the count", func(l *auth.Limiter, c *clock) {
-			failN(l, a, 9)
-			l.Succeeded(a)
-			failN(l, a, 9)
-		}, a, true, 0},
-		{"Succeeded does not lift an active lockout", func(l *auth.Limiter, c *clock) {
+		{"failures go on extending the lockout", func(l *auth.Limiter, c *clock) {
 			failN(l, a, 10)
-			c.advance(time.Minute)
-			l.Succeeded(a)
-		}, a, false, 14 * time.Minute},
-		{"Succeeded after the lockout clears it", func(l *auth.Limiter, c *clock) {
-			failN(l, a, 10)
-			c.advance(16 * time.Minute)
-			l.Succeeded(a)
-			failN(l, a, 9)
-		}, a, true, 0},
+			c.advance(10 * time.Minute)
+			l.Failed(a)
+		}, a, false, 15 * time.Minute},
+		{"the same /64 is one IPv6 client", func(l *auth.Limiter, c *clock) {
+			failN(l, "2001:db8:1:2::1", 5)
+			failN(l, "2001:db8:1:2:ffff:ffff:ffff:ffff", 5)
+		}, "2001:db8:1:2::abcd", false, 15 * time.Minute},
+		{"another /64 is another client", func(l *auth.Limiter, c *clock) {
+			failN(l, "2001:db8:1:2::1", 10)
+		}, "2001:db8:1:3::1", true, 0},
+		{"an IPv4-mapped IPv6 address is its IPv4 address", func(l *auth.Limiter, c *clock) {
+			failN(l, "::ffff:192.0.2.1", 10)
+		}, a, false, 15 * time.Minute},
 		{"another client is not locked out", func(l *auth.Limiter, c *clock) { failN(l, a, 10) }, b, true, 0},
 		{"clients are counted apart", func(l *auth.Limiter, c *clock) {
 			failN(l, a, 5)
 			failN(l, b, 5)
 		}, a, true, 0},
-		{"Succeeded of another client does not clear", func(l *auth.Limiter, c *clock) {
-			failN(l, a, 9)
-			l.Succeeded(b)
-			l.Failed(a)
-		}, a, false, 15 * time.Minute},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l, c := newTestLimiter()
 			tt.run(l, c)
-			ok, wait := l.Allow(tt.client)
-			if ok != tt.wantOK || wait != tt.wantWait {
-				t.Errorf("Allow(%q): got (%v, %v), want (%v, %v)", tt.client, ok, wait, tt.wantOK, tt.wantWait)
+			wait := l.Locked(tt.client)
+			if ok := wait == 0; ok != tt.wantOK || wait != tt.wantWait {
+				t.Errorf("Locked(%q): got %v, want %v", tt.client, wait, tt.wantWait)
 			}
 		})
+	}
+}
+
+// Failed reports the throttle it decided, the same as Locked afterwards.
+func TestLimiterFailedReportsLockout(t *testing.T) {
+	l, c := newTestLimiter()
+	for i := range 9 {
+		if wait := l.Failed("192.0.2.1"); wait != 0 {
+			t.Fatalf("failure %d: got wait %v, want 0", i+1, wait)
+		}
+	}
+	if wait := l.Failed("192.0.2.1"); wait != 15*time.Minute {
+		t.Fatalf("10th failure: got wait %v, want 15m", wait)
+	}
+	c.advance(time.Minute)
+	if wait := l.Locked("192.0.2.1"); wait != 14*time.Minute {
+		t.Errorf("Locked a minute later: got %v, want 14m", wait)
+	}
+}
+
+func TestClientKey(t *testing.T) {
+	for _, tt := range []struct{ addr, want string }{
+		{"192.0.2.1", "192.0.2.1"},
+		{"2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"},
+		{"2001:db8:1:2::", "2001:db8:1:2::/64"},
+		{"fe80::1%eth0", "fe80::/64"},
+		{"::ffff:192.0.2.1", "192.0.2.1"},
+		{"not an address", "not an address"},
+		{"", ""},
+	} {
+		if got := auth.ClientKey(tt.addr); got != tt.want {
+			t.Errorf("ClientKey(%q): got %q, want %q", tt.addr, got, tt.want)
+		}
 	}
 }
 

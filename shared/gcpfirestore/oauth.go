@@ -3,6 +3,7 @@ package gcpfirestore
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"time"
@@ -246,10 +247,32 @@ func (o *OAuthStore) DeleteRefreshTokenSession(ctx context.Context, signature st
 	return o.delete(ctx, kindRefresh, signature)
 }
 
-// RotateRefreshToken implements oauth2.RefreshTokenStorage: the grant's
-// refresh tokens are switched off and its access tokens deleted, so the
-// old pair stops working when a new one is issued.
-func (o *OAuthStore) RotateRefreshToken(ctx context.Context, requestID string, _ string) error {
+// RotateRefreshToken implements oauth2.RefreshTokenStorage. The refresh
+// token being used is switched off in a transaction that first checks it
+// is still active, so of two simultaneous refreshes with one token only
+// the first passes; the other finds it inactive (fosite.ErrInactiveToken).
+// Then the grant's other refresh tokens are switched off and its access
+// tokens deleted, so the old pair stops working when the new one is issued.
+func (o *OAuthStore) RotateRefreshToken(ctx context.Context, requestID string, refreshSignature string) error {
+	used := o.ref(kindRefresh, refreshSignature)
+	err := o.client.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		snap, err := tx.Get(used)
+		if err != nil {
+			return err
+		}
+		if active, _ := snap.DataAt("active"); active != true {
+			return fosite.ErrInactiveToken
+		}
+		return tx.Update(used, []firestore.Update{{Path: "active", Value: false}})
+	})
+	switch {
+	case status.Code(err) == codes.NotFound:
+		return fosite.ErrNotFound
+	case errors.Is(err, fosite.ErrInactiveToken):
+		return err
+	case err != nil:
+		return storeError("rotate refresh token", err)
+	}
 	if err := o.RevokeRefreshToken(ctx, requestID); err != nil {
 		return err
 	}

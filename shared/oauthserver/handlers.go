@@ -136,46 +136,68 @@ func (s *Server) consent(w http.ResponseWriter, r *http.Request, ar fosite.Autho
 }
 
 // token exchanges a code or a refresh token. Clients authenticate with
-// HTTP Basic or form fields; one that fails too often is locked out.
+// HTTP Basic or form fields. The client's credentials are always checked:
+// valid ones are served, and failed ones are throttled (429) once the
+// address has failed too often.
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	client := auth.ClientAddr(r)
-	if ok, wait := s.Limiter.Allow(client); !ok {
-		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusTooManyRequests)
-		_, _ = w.Write([]byte(`{"error":"too_many_requests","error_description":"Too many failed attempts; try again later."}`))
-		return
-	}
 	ar, err := s.Provider.NewAccessRequest(ctx, r, NewSession())
 	if err == nil {
 		var resp fosite.AccessResponder
 		if resp, err = s.Provider.NewAccessResponse(ctx, ar); err == nil {
-			s.Limiter.Succeeded(client)
 			s.Provider.WriteAccessResponse(ctx, w, ar, resp)
 			return
 		}
+	}
+	if s.throttled(w, r, err) {
+		return
 	}
 	if gt := r.PostFormValue("grant_type"); gt != "" && gt != "authorization_code" && gt != "refresh_token" {
 		// RFC 6749 section 5.2; fosite answers invalid_request.
 		err = fosite.ErrUnsupportedGrantType.WithHintf("The grant type %q is not supported.", gt)
 	}
-	rfc := fosite.ErrorToRFC6749Error(err)
-	if errors.Is(err, fosite.ErrInvalidClient) {
-		s.Limiter.Failed(client)
+	if errors.Is(err, fosite.ErrInactiveToken) {
+		// Another request rotated this refresh token a moment ago (the
+		// store's rotation is one transaction): for this one the token
+		// is spent, RFC 6749's invalid_grant; fosite says invalid_request.
+		err = fosite.ErrInvalidGrant.WithHint("The refresh token was already used.")
 	}
-	s.Log.WarnContext(ctx, "oauth token refused", "error", rfc.ErrorField, "client", client)
+	s.Log.WarnContext(ctx, "oauth token refused", "error", fosite.ErrorToRFC6749Error(err).ErrorField, "client", client)
 	s.Provider.WriteAccessError(ctx, w, ar, err)
 }
 
-// revoke is RFC 7009 token revocation; revoking a refresh token also
-// revokes the access tokens of its grant.
+// revoke is RFC 7009 token revocation; revoking a token revokes its whole
+// grant. The client authenticates as at the token endpoint, throttled the
+// same way.
 func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
 	err := s.Provider.NewRevocationRequest(r.Context(), r)
+	if s.throttled(w, r, err) {
+		return
+	}
 	if err != nil {
 		s.Log.WarnContext(r.Context(), "oauth revocation refused", "error", fosite.ErrorToRFC6749Error(err).ErrorField, "client", auth.ClientAddr(r))
 	}
 	s.Provider.WriteRevocationResponse(r.Context(), w, err)
+}
+
+// throttled counts a failed client authentication (err is fosite's
+// invalid_client) and, once the address has failed too often, answers
+// 429 and reports true.
+func (s *Server) throttled(w http.ResponseWriter, r *http.Request, err error) bool {
+	if !errors.Is(err, fosite.ErrInvalidClient) {
+		return false
+	}
+	wait := s.Limiter.Failed(auth.ClientAddr(r))
+	if wait <= 0 {
+		return false
+	}
+	s.Log.WarnContext(r.Context(), "oauth client authentication throttled", "client", auth.ClientAddr(r))
+	w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusTooManyRequests)
+	_, _ = w.Write([]byte(`{"error":"too_many_requests","error_description":"Too many failed attempts; try again later."}`))
+	return true
 }
 
 // metadata is RFC 8414 authorization server metadata.

@@ -14,14 +14,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ory/fosite"
 	"github.com/ory/fosite/compose"
 	"github.com/ory/fosite/handler/oauth2"
 	"github.com/ory/fosite/handler/pkce"
+	fositehmac "github.com/ory/fosite/token/hmac"
 	"golang.org/x/crypto/bcrypt"
 
 	"example.com/crm/shared/crm"
@@ -129,13 +130,14 @@ func NewProvider(cfg Config, store Storage) (fosite.OAuth2Provider, error) {
 	def(&cfg.AccessTokenTTL, time.Hour)
 	def(&cfg.RefreshTokenTTL, 30*24*time.Hour)
 	def(&cfg.CodeTTL, 10*time.Minute)
-	m := hmac.New(sha256.New, cfg.SigningKey)
-	m.Write([]byte("crm oauth tokens"))
 	fc := &fosite.Config{
 		AccessTokenLifespan:   cfg.AccessTokenTTL,
 		RefreshTokenLifespan:  cfg.RefreshTokenTTL,
 		AuthorizeCodeLifespan: cfg.CodeTTL,
-		GlobalSecret:          m.Sum(nil),
+		GlobalSecret:          tokenKey(cfg.SigningKey),
+		// Introspection (what validates a Bearer token) knows only
+		// access tokens: fosite otherwise falls back to refresh tokens.
+		DisableRefreshTokenValidation: true,
 		// Every code exchange gets a refresh token: CCAI Platform keeps
 		// it whatever scope the administrator typed.
 		RefreshTokenScopes: []string{},
@@ -145,6 +147,7 @@ func NewProvider(cfg Config, store Storage) (fosite.OAuth2Provider, error) {
 		EnablePKCEPlainChallengeMethod: true,
 		ScopeStrategy:                  fosite.HierarchicScopeStrategy,
 	}
+	fc.ClientSecretsHasher = newSecretHasher(fc)
 	return compose.Compose(fc, store, compose.NewOAuth2HMACStrategy(fc),
 		compose.OAuth2AuthorizeExplicitFactory,
 		compose.OAuth2RefreshTokenGrantFactory,
@@ -154,19 +157,42 @@ func NewProvider(cfg Config, store Storage) (fosite.OAuth2Provider, error) {
 	), nil
 }
 
+// tokenKey is the HMAC key of the tokens, derived from the signing key.
+func tokenKey(signingKey []byte) []byte {
+	m := hmac.New(sha256.New, signingKey)
+	m.Write([]byte("crm oauth tokens"))
+	return m.Sum(nil)
+}
+
+// accessTokenPrefix starts every access token fosite's HMAC strategy
+// issues (refresh tokens start "ory_rt_", codes "ory_ac_").
+const accessTokenPrefix = "ory_at_"
+
 // Validator checks Bearer access tokens for the Generic API endpoints
-// (auth.BearerValidator): one Firestore read per request.
+// (auth.BearerValidator). Only access tokens pass: a refresh token or an
+// authorization code is refused before any read, as is a token whose HMAC
+// is not this deployment's; a well-formed token costs one Firestore read.
 type Validator struct {
-	Provider fosite.OAuth2Provider
-	Log      *slog.Logger
+	provider fosite.OAuth2Provider
+	hmac     *fositehmac.HMACStrategy
+}
+
+// NewValidator returns the validator of provider's access tokens;
+// signingKey is the one provider was made with.
+func NewValidator(provider fosite.OAuth2Provider, signingKey []byte) Validator {
+	return Validator{provider: provider, hmac: &fositehmac.HMACStrategy{Config: &fosite.Config{GlobalSecret: tokenKey(signingKey)}}}
 }
 
 var errBadToken = crm.Errorf(crm.Unauthorized, "authentication failed")
 
 // ValidateBearer implements auth.BearerValidator.
 func (v Validator) ValidateBearer(ctx context.Context, token string) error {
-	_, _, err := v.Provider.IntrospectToken(ctx, token, fosite.AccessToken, NewSession())
-	if err == nil {
+	raw, ok := strings.CutPrefix(token, accessTokenPrefix)
+	if !ok || v.hmac.Validate(ctx, raw) != nil {
+		return errBadToken
+	}
+	use, _, err := v.provider.IntrospectToken(ctx, token, fosite.AccessToken, NewSession())
+	if err == nil && use == fosite.AccessToken {
 		return nil
 	}
 	if crm.ErrorCode(err) == crm.Unavailable {

@@ -35,11 +35,10 @@ type Config struct {
 }
 
 // Limiter is what sign-in needs of the failed-attempt limiter
-// (shared/auth.Limiter).
+// (shared/auth.Limiter): Failed counts a failure and tells how long the
+// client's failures are throttled.
 type Limiter interface {
-	Allow(client string) (ok bool, retryAfter time.Duration)
-	Failed(client string)
-	Succeeded(client string)
+	Failed(client string) (throttledFor time.Duration)
 }
 
 // Service signs users in and out and tells who is signed in.
@@ -172,24 +171,20 @@ func (s *Service) postForm(w http.ResponseWriter, r *http.Request, prefix, clien
 		s.showForm(w, r, prefix, http.StatusForbidden, "The form has expired. Please try again.")
 		return
 	}
-	if s.cfg.Limiter != nil {
-		if ok, wait := s.cfg.Limiter.Allow(client); !ok {
-			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-			s.showForm(w, r, prefix, http.StatusTooManyRequests, "Too many failed attempts. Try again later.")
-			return
-		}
-	}
+	// The password is always checked: the right one signs in even from an
+	// address whose failures are throttled.
 	user, password := strings.TrimSpace(r.PostFormValue("username")), r.PostFormValue("password")
 	if !s.checkAdmin(user, password) {
-		if s.cfg.Limiter != nil {
-			s.cfg.Limiter.Failed(client)
-		}
 		s.cfg.Log.WarnContext(r.Context(), "sign-in failed", "client", client)
+		if s.cfg.Limiter != nil {
+			if wait := s.cfg.Limiter.Failed(client); wait > 0 {
+				w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+				s.showForm(w, r, prefix, http.StatusTooManyRequests, "Too many failed attempts. Try again later.")
+				return
+			}
+		}
 		s.showForm(w, r, prefix, http.StatusUnauthorized, "Wrong username or password.")
 		return
-	}
-	if s.cfg.Limiter != nil {
-		s.cfg.Limiter.Succeeded(client)
 	}
 	if err := s.startSession(w, r, user); err != nil {
 		http.Error(w, "could not start the session", http.StatusInternalServerError)
