@@ -6,14 +6,16 @@ locals {
   # archive; the framework serves only the entry point named in
   # build_config.entry_point. Settings left out take function_defaults.
   functions = {
-    FindAccountByQuery = { description = "Generic API: find an account by query" }
-    FindAccountByID    = { description = "Generic API: find an account by ID" }
+    # firestore_read_only: the function only reads Firestore (its account
+    # gets roles/datastore.viewer instead of roles/datastore.user, iam.tf).
+    FindAccountByQuery = { description = "Generic API: find an account by query", firestore_read_only = true }
+    FindAccountByID    = { description = "Generic API: find an account by ID", firestore_read_only = true }
     CreateAccount      = { description = "Generic API: create an account" }
-    FindRecordByQuery  = { description = "Generic API: find a record by query" }
+    FindRecordByQuery  = { description = "Generic API: find a record by query", firestore_read_only = true }
     CreateRecord       = { description = "Generic API: create a record" }
     UpdateRecord       = { description = "Generic API: update a record" }
     Comment            = { description = "Generic API: add a comment to a record" }
-    ReadAPI            = { description = "CRM read API" }
+    ReadAPI            = { description = "CRM read API", firestore_read_only = true }
     OAuth              = { description = "OAuth 2.0 authorization server and CRM sign-in" }
 
     # Uploads to and downloads from the attachments bucket. A base64 body
@@ -52,10 +54,11 @@ locals {
   function_defaults = {
     # public: ingress ALLOW_ALL and run.invoker for allUsers (iam.tf); the
     # others accept only internal traffic from their own invoker.
-    public          = true
-    storage_trigger = false
-    memory          = var.function_memory
-    timeout         = 60
+    public              = true
+    storage_trigger     = false
+    firestore_read_only = false
+    memory              = var.function_memory
+    timeout             = 60
     # More than one concurrent request per instance needs a whole CPU.
     concurrency = 20
   }
@@ -206,7 +209,7 @@ resource "google_cloudfunctions2_function" "fn" {
     # The runtime account must be able to use Firestore, its buckets and the
     # events topic from the first request, and a revision does not deploy
     # without access to its secrets.
-    google_project_iam_member.datastore_user,
+    google_project_iam_member.datastore,
     google_secret_manager_secret_iam_member.accessor,
     google_storage_bucket_iam_member.ccai_viewer,
     google_pubsub_topic_iam_member.publisher,
@@ -263,7 +266,7 @@ resource "google_cloudfunctions2_function" "upload_file" {
 
   depends_on = [
     google_project_service.enabled,
-    google_project_iam_member.datastore_user,
+    google_project_iam_member.datastore,
     google_secret_manager_secret_iam_member.accessor,
     google_storage_bucket_iam_member.attachments_admin,
     google_storage_bucket_iam_member.ccai_viewer,

@@ -45,13 +45,22 @@ resource "google_service_account" "fn" {
   depends_on = [google_project_service.enabled]
 }
 
-# Reads and writes accounts, records and comments in Firestore.
-resource "google_project_iam_member" "datastore_user" {
-  for_each = local.functions
+# Firestore: the functions that only read (finds and the read API) get
+# roles/datastore.viewer, the others roles/datastore.user (read and write).
+# Firestore IAM is per database, not per collection: a function that writes
+# records may also write accounts or OAuth tokens, and this cannot be
+# narrowed further with IAM (terraform/README.md).
+resource "google_project_iam_member" "datastore" {
+  for_each = local.function_settings
 
   project = var.project_id
-  role    = "roles/datastore.user"
+  role    = each.value.firestore_read_only ? "roles/datastore.viewer" : "roles/datastore.user"
   member  = google_service_account.fn[each.key].member
+}
+
+moved {
+  from = google_project_iam_member.datastore_user
+  to   = google_project_iam_member.datastore
 }
 
 # The public functions (the Generic API, ReadAPI, OAuth, UploadFile):
