@@ -2,8 +2,10 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -115,6 +117,7 @@ func TestOAuthConcurrentRefresh(t *testing.T) {
 	if err := p.Connect(ctx); err != nil {
 		t.Fatal(err)
 	}
+	checkMetadata(t, p)
 	refresh := p.Token.Refresh
 	for round := range 3 {
 		var wg sync.WaitGroup
@@ -203,5 +206,32 @@ func TestOAuthEndpointsThrottleFailedClients(t *testing.T) {
 				t.Errorf("revoke with the right secret during the lockout: %d %v", status, err)
 			}
 		})
+	}
+}
+
+// checkMetadata reads the RFC 8414 metadata: JSON naming the endpoints of
+// the settings file.
+func checkMetadata(t *testing.T, p *ccaiplayer.Player) {
+	t.Helper()
+	o := p.Settings.Auth.OAuth
+	u, err := url.Parse(o.TokenURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/token") + "/.well-known/oauth-authorization-server"
+	resp, err := http.Get(u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m struct {
+		TokenEndpoint      string `json:"token_endpoint"`
+		RevocationEndpoint string `json:"revocation_endpoint"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("metadata: %d %v", resp.StatusCode, err)
+	}
+	if m.TokenEndpoint != o.TokenURL || m.RevocationEndpoint != o.RevocationURL {
+		t.Errorf("metadata: got %+v, want the settings' %s and %s", m, o.TokenURL, o.RevocationURL)
 	}
 }

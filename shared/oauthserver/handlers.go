@@ -1,6 +1,7 @@
 package oauthserver
 
 import (
+	"encoding/json"
 	"errors"
 	"html/template"
 	"log/slog"
@@ -200,7 +201,8 @@ func (s *Server) throttled(w http.ResponseWriter, r *http.Request, err error) bo
 	return true
 }
 
-// metadata is RFC 8414 authorization server metadata.
+// metadata is RFC 8414 authorization server metadata, encoded as JSON
+// (the host comes from the request, so it is never pasted into JSON).
 func (s *Server) metadata(w http.ResponseWriter, r *http.Request) {
 	scheme := "http"
 	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
@@ -208,9 +210,15 @@ func (s *Server) metadata(w http.ResponseWriter, r *http.Request) {
 	}
 	base := scheme + "://" + r.Host
 	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write([]byte(`{"issuer":"` + base + `","authorization_endpoint":"` + base + AuthorizePath +
-		`","token_endpoint":"` + base + TokenPath + `","revocation_endpoint":"` + base + RevokePath +
-		`","response_types_supported":["code"],"grant_types_supported":["authorization_code","refresh_token"],` +
-		`"token_endpoint_auth_methods_supported":["client_secret_basic","client_secret_post"],` +
-		`"code_challenge_methods_supported":["S256","plain"],"scopes_supported":["crm","offline","offline_access"]}`))
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"issuer":                                base,
+		"authorization_endpoint":                base + AuthorizePath,
+		"token_endpoint":                        base + TokenPath,
+		"revocation_endpoint":                   base + RevokePath,
+		"response_types_supported":              []string{"code"},
+		"grant_types_supported":                 []string{"authorization_code", "refresh_token"},
+		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
+		"code_challenge_methods_supported":      []string{"S256", "plain"},
+		"scopes_supported":                      DefaultScopes,
+	})
 }
