@@ -6,10 +6,15 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"mime"
+	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"strings"
 	"testing"
 
+	"example.com/crm/shared/ccai"
 	"example.com/crm/shared/ccaiplayer"
 )
 
@@ -165,5 +170,154 @@ func TestBadUploads(t *testing.T) {
 	}
 	if r := record(t, p, v["RECORD_ID"]); len(r.Attachments) != 0 {
 		t.Errorf("bad uploads left attachments: %+v", r.Attachments)
+	}
+}
+
+// rawUpload posts a body to the record's upload URL with the API's
+// authentication and returns the answer and its download link.
+func rawUpload(t *testing.T, p *ccaiplayer.Player, recordID, contentType string, body []byte) (*http.Response, string) {
+	t.Helper()
+	u := strings.ReplaceAll(p.Settings.Endpoints.UploadFile.URL, "{RECORD_ID}", recordID)
+	req, _ := http.NewRequest(http.MethodPost, u, bytes.NewReader(body))
+	req.Header.Set("Content-Type", contentType)
+	key := p.Settings.Auth.CustomHeader[0]
+	req.Header.Set(key.Key, key.Value)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct{ URL string }
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("upload: %d %v", resp.StatusCode, err)
+	}
+	return resp, out.URL
+}
+
+// checkDownload checks how a download is served: its type, disposition
+// and file name, and the headers that keep a browser from running it.
+func checkDownload(t *testing.T, resp *http.Response, wantType, wantDisposition, wantName string) {
+	t.Helper()
+	if got := resp.Header.Get("Content-Type"); got != wantType {
+		t.Errorf("Content-Type %q, want %q", got, wantType)
+	}
+	disp, params, err := mime.ParseMediaType(resp.Header.Get("Content-Disposition"))
+	if err != nil || disp != wantDisposition || params["filename"] != wantName {
+		t.Errorf("Content-Disposition %q, want %s with filename %q", resp.Header.Get("Content-Disposition"), wantDisposition, wantName)
+	}
+	if got := resp.Header.Get("X-Content-Type-Options"); got != "nosniff" {
+		t.Errorf("X-Content-Type-Options %q, want nosniff", got)
+	}
+	if got := resp.Header.Get("Content-Security-Policy"); got != "sandbox; default-src 'none'" {
+		t.Errorf("Content-Security-Policy %q, want sandbox; default-src 'none'", got)
+	}
+}
+
+// Uploads that a browser would run (HTML, SVG with a script, a part
+// declared text/html, a .html name) download as attachments of type
+// application/octet-stream.
+func TestDownloadActiveContentAsAttachment(t *testing.T) {
+	html := []byte("<html><script>alert(document.domain)</script></html>")
+	svg := []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.domain)</script></svg>`)
+	for _, tc := range []struct {
+		name, upload, filename string
+		data                   []byte
+	}{
+		{"base64 HTML", "base64", "", html},
+		{"base64 SVG", "base64", "", svg},
+		{"html name", "multipart", "page.html", []byte("plain words")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newPlayer(t)
+			p.Endpoint("upload_file").UploadType = tc.upload
+			v := newRecord(t, p)
+			res, link, err := p.Upload(context.Background(), v, tc.data, tc.filename)
+			if err != nil || res.Status != 201 {
+				t.Fatalf("upload: %v %d %s", err, res.Status, res.Body)
+			}
+			resp, body, err := p.Download(context.Background(), link, "")
+			if err != nil || resp.StatusCode != 200 || !bytes.Equal(body, tc.data) {
+				t.Fatalf("download: %v %d", err, resp.StatusCode)
+			}
+			name := tc.filename
+			if name == "" {
+				name = "call-" + v["Call_ID"] + ".bin"
+			}
+			checkDownload(t, resp, "application/octet-stream", "attachment", name)
+		})
+	}
+	t.Run("part declared text/html", func(t *testing.T) {
+		p := newPlayer(t)
+		v := newRecord(t, p)
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		hd := textproto.MIMEHeader{}
+		hd.Set("Content-Disposition", `form-data; name="file"; filename="notes"`)
+		hd.Set("Content-Type", "text/html")
+		w, _ := mw.CreatePart(hd)
+		w.Write([]byte("plain words"))
+		mw.Close()
+		answer, link := rawUpload(t, p, v["RECORD_ID"], mw.FormDataContentType(), b.Bytes())
+		if got := answer.Header.Get("X-Content-Type-Options"); got != "nosniff" {
+			t.Errorf("the upload's JSON answer: X-Content-Type-Options %q, want nosniff", got)
+		}
+		resp, body, err := p.Download(context.Background(), link, "")
+		if err != nil || resp.StatusCode != 200 || string(body) != "plain words" {
+			t.Fatalf("download: %v %d", err, resp.StatusCode)
+		}
+		checkDownload(t, resp, "application/octet-stream", "attachment", "notes")
+	})
+}
+
+// A recording still plays inline and seeks.
+func TestDownloadRecordingInlineWithRange(t *testing.T) {
+	p := newPlayer(t)
+	v := newRecord(t, p)
+	data := randomBytes(t, 10_000)
+	res, link, err := p.Upload(context.Background(), v, data, "call-"+v["Call_ID"]+".mp3")
+	if err != nil || res.Status != 201 {
+		t.Fatalf("upload: %v %d %s", err, res.Status, res.Body)
+	}
+	resp, body, err := p.Download(context.Background(), link, "bytes=0-99")
+	if err != nil || resp.StatusCode != http.StatusPartialContent || !bytes.Equal(body, data[:100]) {
+		t.Fatalf("range: %v %d, %d bytes", err, resp.StatusCode, len(body))
+	}
+	checkDownload(t, resp, "audio/mpeg", "inline", "call-"+v["Call_ID"]+".mp3")
+}
+
+// A file CCAI Platform's bucket declares text/html (its metadata is
+// whatever the writer key set) downloads as an attachment too.
+func TestDownloadStorageObjectDeclaredHTML(t *testing.T) {
+	p := newPlayer(t)
+	v := newRecord(t, p)
+	data := []byte("<html><script>alert(document.domain)</script></html>")
+	put(t, "ujet-voice-recordings/call-"+v["Call_ID"]+".mp3", "text/html", data)
+	r := waitRecord(t, p, v["RECORD_ID"], func(r ccai.RecordDetailJSON) bool { return len(r.Attachments) == 1 })
+	if got := r.Attachments[0].ContentType; got != "application/octet-stream" {
+		t.Errorf("listed type %q, want application/octet-stream", got)
+	}
+	resp, body, err := p.Download(context.Background(), r.Attachments[0].DownloadURL, "")
+	if err != nil || resp.StatusCode != 200 || !bytes.Equal(body, data) {
+		t.Fatalf("download: %v %d", err, resp.StatusCode)
+	}
+	checkDownload(t, resp, "application/octet-stream", "attachment", "call-"+v["Call_ID"]+".mp3")
+}
+
+// Every JSON answer, success or error, tells browsers not to sniff it.
+func TestJSONAnswersNosniff(t *testing.T) {
+	p := newPlayer(t)
+	v := newRecord(t, p)
+	key := p.Settings.Auth.CustomHeader[0]
+	for _, u := range []string{p.RecordURL(v["RECORD_ID"]), p.RecordURL("no-such-record")} {
+		req, _ := http.NewRequest(http.MethodGet, u, nil)
+		req.Header.Set(key.Key, key.Value)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("X-Content-Type-Options"); got != "nosniff" {
+			t.Errorf("%s (%d): X-Content-Type-Options %q, want nosniff", u, resp.StatusCode, got)
+		}
 	}
 }

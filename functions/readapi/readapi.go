@@ -10,6 +10,7 @@ import (
 
 	"example.com/crm/shared/ccai"
 	"example.com/crm/shared/crm"
+	"example.com/crm/shared/filetype"
 )
 
 // Handler reads accounts and records.
@@ -64,7 +65,7 @@ func (h Handler) Serve(ctx context.Context, req *ccai.Request) (ccai.Response, e
 		}
 		for _, a := range atts {
 			j.Attachments = append(j.Attachments, ccai.AttachmentJSON{
-				ID: a.ID, Filename: a.Filename, ContentType: a.ContentType, Size: a.Size, SHA256: a.SHA256,
+				ID: a.ID, Filename: a.Filename, ContentType: filetype.Normalize(a.ContentType), Size: a.Size, SHA256: a.SHA256,
 				DownloadURL: ccai.DownloadURL(h.DownloadBase, id, a.ID), Source: a.Source,
 				Kind: a.Kind, Session: a.SessionKey, CreatedAt: a.CreatedAt.UTC().Format(time.RFC3339Nano),
 			})

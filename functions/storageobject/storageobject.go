@@ -25,6 +25,7 @@ import (
 	"example.com/crm/shared/ccai"
 	"example.com/crm/shared/crm"
 	"example.com/crm/shared/dbcost"
+	"example.com/crm/shared/filetype"
 	"example.com/crm/shared/metadata"
 	"example.com/crm/shared/objectname"
 )
@@ -128,14 +129,14 @@ func (h Handler) attachment(ctx context.Context, obj Object, n objectname.Name) 
 		return crm.Attachment{}, err
 	}
 	size, _ := strconv.ParseInt(obj.Size, 10, 64)
-	ct := obj.ContentType
-	if ct == "" || ct == "application/octet-stream" {
+	ct := obj.ContentType // whatever the bucket's writer declared
+	if ct == "" || ct == filetype.Download {
 		if t := mime.TypeByExtension("." + n.Ext); t != "" {
 			ct = t
 		}
 	}
 	return crm.Attachment{
-		Filename: path.Base(obj.Name), ContentType: ct, Size: size, SHA256: sum, MD5: obj.MD5Hash,
+		Filename: path.Base(obj.Name), ContentType: filetype.Normalize(ct), Size: size, SHA256: sum, MD5: obj.MD5Hash,
 		Kind: string(n.Kind), Source: crm.SourceStorage, Bucket: obj.Bucket, Object: obj.Name, CreatedAt: h.now(),
 	}, nil
 }

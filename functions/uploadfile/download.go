@@ -4,18 +4,19 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"example.com/crm/shared/ccai"
 	"example.com/crm/shared/crm"
+	"example.com/crm/shared/filetype"
 )
 
 // download answers GET/HEAD .../records/{RECORD_ID}/attachments/{ATTACHMENT_ID}
-// with the exact bytes, their content type and HTTP Range support (one
-// range; a multi-range request gets the whole file, as RFC 9110 allows).
+// with the exact bytes, served as filetype says (inline only for types
+// that cannot run anything), and HTTP Range support (one range; a
+// multi-range request gets the whole file, as RFC 9110 allows).
 func (h Handler) download(ctx context.Context, req *ccai.Request) (ccai.Response, error) {
 	recordID, id := req.PathID("records"), req.PathID("attachments")
 	if recordID == "" || id == "" {
@@ -53,15 +54,13 @@ type file struct {
 
 func (f file) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd := w.Header()
-	hd.Set("Content-Type", f.a.ContentType)
+	filetype.SetHeaders(hd, f.a.ContentType, f.a.Filename)
 	hd.Set("Content-Length", strconv.FormatInt(f.length, 10))
 	hd.Set("Accept-Ranges", "bytes")
 	hd.Set("Cache-Control", "private, no-store")
-	hd.Set("X-Content-Type-Options", "nosniff")
 	if f.a.SHA256 != "" {
 		hd.Set("ETag", `"`+f.a.SHA256+`"`)
 	}
-	hd.Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": f.a.Filename}))
 	status := http.StatusOK
 	if f.partial {
 		status = http.StatusPartialContent
@@ -78,6 +77,7 @@ type rangeError int64
 
 func (n rangeError) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Range", fmt.Sprintf("bytes */%d", int64(n)))
+	filetype.Protect(w.Header())
 	var body ccai.ErrorBody
 	body.Error.Code, body.Error.Message = "range_not_satisfiable", fmt.Sprintf("the range is outside the file (%d bytes)", int64(n))
 	ccai.WriteJSON(w, http.StatusRequestedRangeNotSatisfiable, body)

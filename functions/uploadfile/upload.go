@@ -24,6 +24,7 @@ import (
 
 	"example.com/crm/shared/ccai"
 	"example.com/crm/shared/crm"
+	"example.com/crm/shared/filetype"
 )
 
 // MaxUpload is the largest request body: Cloud Functions (2nd gen) refuse
@@ -168,11 +169,11 @@ func (h Handler) readMultipart(ctx context.Context, body io.Reader, boundary str
 		if isFile && !up.found {
 			ct := part.Header.Get("Content-Type")
 			br := bufio.NewReaderSize(part, 4096)
-			if ct == "" || ct == "application/octet-stream" {
+			if ct == "" || ct == filetype.Download {
 				head, _ := br.Peek(512)
-				ct = sniff(head, part.FileName())
+				ct = filetype.Sniff(head, part.FileName())
 			}
-			tmp, err := h.Blobs.Upload(ctx, h.Bucket, br, ct, MaxUpload)
+			tmp, err := h.Blobs.Upload(ctx, h.Bucket, br, filetype.Normalize(ct), MaxUpload)
 			if err != nil {
 				return up, bodyError(err, "reading the file part")
 			}
@@ -205,7 +206,7 @@ func (h Handler) readBase64(ctx context.Context, r *http.Request, p *ccai.Params
 	go func() { pw.CloseWithError(decodeBase64(raw, pw)) }()
 	br := bufio.NewReaderSize(pr, 4096)
 	head, _ := br.Peek(512)
-	tmp, err := h.Blobs.Upload(ctx, h.Bucket, br, sniff(head, ""), MaxUpload)
+	tmp, err := h.Blobs.Upload(ctx, h.Bucket, br, filetype.Normalize(filetype.Sniff(head, "")), MaxUpload)
 	pr.Close()
 	if err != nil {
 		return upload{}, bodyError(err, "decoding the base64 file")
@@ -257,34 +258,12 @@ func bodyError(err error, what string) error {
 	return crm.Errorf(crm.Invalid, "%s: %v", what, err)
 }
 
-// sniff derives a content type from the first bytes (base64 uploads
-// carry none), with the audio and video formats CCAI Platform sends.
-func sniff(head []byte, name string) string {
-	if ext := path.Ext(name); ext != "" {
-		if t := mime.TypeByExtension(strings.ToLower(ext)); t != "" {
-			return t
-		}
-	}
-	switch {
-	case len(head) >= 3 && string(head[:3]) == "ID3", len(head) >= 2 && head[0] == 0xFF && head[1]&0xE0 == 0xE0:
-		return "audio/mpeg"
-	case len(head) >= 12 && string(head[:4]) == "RIFF" && string(head[8:12]) == "WAVE":
-		return "audio/wav"
-	case len(head) >= 12 && string(head[4:8]) == "ftyp":
-		return "video/mp4"
-	}
-	t := http.DetectContentType(head)
-	if strings.HasPrefix(t, "text/plain") && len(head) > 0 && (head[0] == '{' || head[0] == '[') {
-		return "application/json"
-	}
-	return t
-}
-
-// extensions of the content types an upload may have.
+// extensions of the content types an upload may have (as
+// filetype.Normalize gives them).
 var extensions = map[string]string{
 	"audio/mpeg": "mp3", "audio/wav": "wav", "audio/wave": "wav", "video/mp4": "mp4", "image/jpeg": "jpg",
-	"image/png": "png", "image/gif": "gif", "application/json": "json", "application/pdf": "pdf",
-	"text/plain; charset=utf-8": "txt", "text/plain": "txt",
+	"image/png": "png", "image/gif": "gif", "image/webp": "webp", "application/json": "json", "application/pdf": "pdf",
+	"text/plain; charset=utf-8": "txt",
 }
 
 // filename keeps the part's name, or names the file after its session
