@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,6 +15,7 @@ import (
 
 	"example.com/crm/shared/auth"
 	"example.com/crm/shared/ccaiplayer"
+	"example.com/crm/shared/dbcost"
 	"example.com/crm/shared/localstack"
 	"example.com/crm/shared/portal"
 	"example.com/crm/shared/testenv"
@@ -113,18 +113,8 @@ func TestReadOnlyFunctionsNeverWrite(t *testing.T) {
 		sc := bufio.NewScanner(strings.NewReader(logs.String()))
 		for sc.Scan() {
 			line := sc.Text()
-			i := strings.IndexByte(line, '{')
-			if i < 0 {
-				continue
-			}
-			var e struct {
-				Message  string `json:"message"`
-				Endpoint string `json:"endpoint"`
-				Status   int    `json:"status"`
-				Reads    int    `json:"reads"`
-				Writes   int    `json:"writes"`
-			}
-			if json.Unmarshal([]byte(line[i:]), &e) != nil || e.Message != "request" {
+			e, ok := dbcost.ParseLogLine([]byte(line))
+			if !ok || e.Message != "request" {
 				continue
 			}
 			for _, fn := range want {

@@ -11,7 +11,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"log"
@@ -24,6 +23,7 @@ import (
 
 	"example.com/crm/shared/auth"
 	"example.com/crm/shared/ccaiplayer"
+	"example.com/crm/shared/dbcost"
 	"example.com/crm/shared/localstack"
 )
 
@@ -319,17 +319,8 @@ func costs(path string, offset int, endpoint string) (reads, writes int64, count
 	for sc.Scan() {
 		line := sc.Bytes()
 		end += len(line) + 1
-		i := slices.Index(line, '{')
-		if i < 0 {
-			continue
-		}
-		var e struct {
-			Message  string `json:"message"`
-			Endpoint string `json:"endpoint"`
-			Reads    int64  `json:"reads"`
-			Writes   int64  `json:"writes"`
-		}
-		if json.Unmarshal(line[i:], &e) != nil {
+		e, ok := dbcost.ParseLogLine(line)
+		if !ok {
 			continue
 		}
 		if endpoint == "" { // storage events

@@ -162,28 +162,35 @@ func (o *OAuthStore) GetAuthorizeCodeSession(ctx context.Context, signature stri
 	return r, nil
 }
 
-// InvalidateAuthorizeCodeSession implements oauth2.AuthorizeCodeStorage.
-// The code's document is switched off in a transaction, so of two
-// simultaneous exchanges of one code only one succeeds.
+// InvalidateAuthorizeCodeSession implements oauth2.AuthorizeCodeStorage:
+// the code is spent, so of two simultaneous exchanges of one code only
+// one succeeds.
 func (o *OAuthStore) InvalidateAuthorizeCodeSession(ctx context.Context, signature string) error {
-	ref := o.ref(kindCode, signature)
+	return o.spend(ctx, o.ref(kindCode, signature), fosite.ErrInvalidatedAuthorizeCode, "invalidate authorization code")
+}
+
+// spend switches a one-time document (a code, a refresh token) off in a
+// transaction that first checks it is still active: of simultaneous
+// spenders exactly one passes, the others get spent. A missing document
+// is fosite.ErrNotFound.
+func (o *OAuthStore) spend(ctx context.Context, ref *firestore.DocumentRef, spent error, op string) error {
 	err := o.client.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		snap, err := tx.Get(ref)
 		if err != nil {
 			return err
 		}
 		if active, _ := snap.DataAt("active"); active != true {
-			return fosite.ErrInvalidatedAuthorizeCode
+			return spent
 		}
 		return tx.Update(ref, []firestore.Update{{Path: "active", Value: false}})
-	}, firestore.MaxAttempts(1))
-	if status.Code(err) == codes.NotFound {
+	})
+	switch {
+	case status.Code(err) == codes.NotFound:
 		return fosite.ErrNotFound
+	case errors.Is(err, spent):
+		return spent
 	}
-	if err == fosite.ErrInvalidatedAuthorizeCode {
-		return err
-	}
-	return storeError("invalidate authorization code", err)
+	return storeError(op, err)
 }
 
 // CreatePKCERequestSession implements pkce.PKCERequestStorage.
@@ -248,30 +255,14 @@ func (o *OAuthStore) DeleteRefreshTokenSession(ctx context.Context, signature st
 }
 
 // RotateRefreshToken implements oauth2.RefreshTokenStorage. The refresh
-// token being used is switched off in a transaction that first checks it
-// is still active, so of two simultaneous refreshes with one token only
-// the first passes; the other finds it inactive (fosite.ErrInactiveToken).
-// Then the grant's other refresh tokens are switched off and its access
-// tokens deleted, so the old pair stops working when the new one is issued.
+// token being used is spent first, so of two simultaneous refreshes with
+// one token only the first passes; the other finds it inactive
+// (fosite.ErrInactiveToken). Then the grant's other refresh tokens are
+// switched off and its access tokens deleted, so the old pair stops
+// working when the new one is issued.
 func (o *OAuthStore) RotateRefreshToken(ctx context.Context, requestID string, refreshSignature string) error {
-	used := o.ref(kindRefresh, refreshSignature)
-	err := o.client.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
-		snap, err := tx.Get(used)
-		if err != nil {
-			return err
-		}
-		if active, _ := snap.DataAt("active"); active != true {
-			return fosite.ErrInactiveToken
-		}
-		return tx.Update(used, []firestore.Update{{Path: "active", Value: false}})
-	})
-	switch {
-	case status.Code(err) == codes.NotFound:
-		return fosite.ErrNotFound
-	case errors.Is(err, fosite.ErrInactiveToken):
+	if err := o.spend(ctx, o.ref(kindRefresh, refreshSignature), fosite.ErrInactiveToken, "rotate refresh token"); err != nil {
 		return err
-	case err != nil:
-		return storeError("rotate refresh token", err)
 	}
 	if err := o.RevokeRefreshToken(ctx, requestID); err != nil {
 		return err
