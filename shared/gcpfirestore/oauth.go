@@ -55,7 +55,8 @@ type grantDoc struct {
 	Session         string    `firestore:"session"` // JSON
 	Active          bool      `firestore:"active"`
 	AccessSignature string    `firestore:"access_signature,omitempty"`
-	ExpiresAt       time.Time `firestore:"expires_at"` // TTL
+	SpentAt         time.Time `firestore:"spent_at,omitempty"` // when a code or refresh token was used
+	ExpiresAt       time.Time `firestore:"expires_at"`         // TTL
 }
 
 func (o *OAuthStore) ref(kind, signature string) *firestore.DocumentRef {
@@ -92,28 +93,28 @@ func tokenType(kind string) fosite.TokenType {
 	return fosite.AccessToken
 }
 
-// get reads a grant; inactive grants come back with active false.
-func (o *OAuthStore) get(ctx context.Context, kind, signature string, session fosite.Session) (fosite.Requester, bool, error) {
+// get reads a grant; inactive grants come back with the document saying so.
+func (o *OAuthStore) get(ctx context.Context, kind, signature string, session fosite.Session) (fosite.Requester, grantDoc, error) {
 	snap, err := o.ref(kind, signature).Get(ctx)
 	if status.Code(err) == codes.NotFound {
-		return nil, false, fosite.ErrNotFound
+		return nil, grantDoc{}, fosite.ErrNotFound
 	}
 	if err != nil {
-		return nil, false, storeError("get oauth "+kind, err)
+		return nil, grantDoc{}, storeError("get oauth "+kind, err)
 	}
 	var d grantDoc
 	if err := snap.DataTo(&d); err != nil {
-		return nil, false, fmt.Errorf("decode oauth %s: %w", kind, err)
+		return nil, grantDoc{}, fmt.Errorf("decode oauth %s: %w", kind, err)
 	}
 	client, ok := o.Clients(d.ClientID)
 	if !ok {
-		return nil, false, fosite.ErrNotFound.WithDebug("the client of this grant is no longer configured")
+		return nil, grantDoc{}, fosite.ErrNotFound.WithDebug("the client of this grant is no longer configured")
 	}
 	if session == nil {
 		session = o.Sessions()
 	}
 	if err := json.Unmarshal([]byte(d.Session), session); err != nil {
-		return nil, false, fmt.Errorf("decode oauth session: %w", err)
+		return nil, grantDoc{}, fmt.Errorf("decode oauth session: %w", err)
 	}
 	form, _ := url.ParseQuery(d.Form)
 	r := &fosite.Request{
@@ -122,7 +123,7 @@ func (o *OAuthStore) get(ctx context.Context, kind, signature string, session fo
 		RequestedAudience: d.Audience, GrantedAudience: d.GrantedAudience,
 		Form: form, Session: session,
 	}
-	return r, d.Active, nil
+	return r, d, nil
 }
 
 func (o *OAuthStore) delete(ctx context.Context, kind, signature string) error {
@@ -152,11 +153,11 @@ func (o *OAuthStore) CreateAuthorizeCodeSession(ctx context.Context, signature s
 
 // GetAuthorizeCodeSession implements oauth2.AuthorizeCodeStorage.
 func (o *OAuthStore) GetAuthorizeCodeSession(ctx context.Context, signature string, session fosite.Session) (fosite.Requester, error) {
-	r, active, err := o.get(ctx, kindCode, signature, session)
+	r, d, err := o.get(ctx, kindCode, signature, session)
 	if err != nil {
 		return nil, err
 	}
-	if !active {
+	if !d.Active {
 		return r, fosite.ErrInvalidatedAuthorizeCode
 	}
 	return r, nil
@@ -182,7 +183,7 @@ func (o *OAuthStore) spend(ctx context.Context, ref *firestore.DocumentRef, spen
 		if active, _ := snap.DataAt("active"); active != true {
 			return spent
 		}
-		return tx.Update(ref, []firestore.Update{{Path: "active", Value: false}})
+		return tx.Update(ref, []firestore.Update{{Path: "active", Value: false}, {Path: "spent_at", Value: time.Now()}})
 	})
 	switch {
 	case status.Code(err) == codes.NotFound:
@@ -217,11 +218,11 @@ func (o *OAuthStore) CreateAccessTokenSession(ctx context.Context, signature str
 // GetAccessTokenSession implements oauth2.AccessTokenStorage: one
 // document read, what validating a Bearer token costs.
 func (o *OAuthStore) GetAccessTokenSession(ctx context.Context, signature string, session fosite.Session) (fosite.Requester, error) {
-	r, active, err := o.get(ctx, kindAccess, signature, session)
+	r, d, err := o.get(ctx, kindAccess, signature, session)
 	if err != nil {
 		return nil, err
 	}
-	if !active {
+	if !d.Active {
 		return nil, fosite.ErrNotFound
 	}
 	return r, nil
@@ -237,17 +238,28 @@ func (o *OAuthStore) CreateRefreshTokenSession(ctx context.Context, signature, a
 	return o.create(ctx, kindRefresh, signature, r, accessSignature)
 }
 
-// GetRefreshTokenSession implements oauth2.RefreshTokenStorage.
+// GetRefreshTokenSession implements oauth2.RefreshTokenStorage. A token
+// used again is fosite's reuse: it revokes the whole grant. Except within
+// ReuseGrace of its first use: two refreshes sent at once (or a retry of
+// one whose answer was lost) are told invalid_grant, and the tokens the
+// first one got keep working.
 func (o *OAuthStore) GetRefreshTokenSession(ctx context.Context, signature string, session fosite.Session) (fosite.Requester, error) {
-	r, active, err := o.get(ctx, kindRefresh, signature, session)
+	r, d, err := o.get(ctx, kindRefresh, signature, session)
 	if err != nil {
 		return nil, err
 	}
-	if !active {
+	if !d.Active {
+		if !d.SpentAt.IsZero() && time.Since(d.SpentAt) < ReuseGrace {
+			return nil, fosite.ErrNotFound.WithDebug("the refresh token was used a moment ago")
+		}
 		return r, fosite.ErrInactiveToken
 	}
 	return r, nil
 }
+
+// ReuseGrace is how long after its use a refresh token used again is
+// only refused, not taken for a stolen token.
+const ReuseGrace = 30 * time.Second
 
 // DeleteRefreshTokenSession implements oauth2.RefreshTokenStorage.
 func (o *OAuthStore) DeleteRefreshTokenSession(ctx context.Context, signature string) error {

@@ -3,6 +3,7 @@ package oauthserver
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -164,7 +165,12 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		// is spent, RFC 6749's invalid_grant; fosite says invalid_request.
 		err = fosite.ErrInvalidGrant.WithHint("The refresh token was already used.")
 	}
-	s.Log.WarnContext(ctx, "oauth token refused", "error", fosite.ErrorToRFC6749Error(err).ErrorField, "client", client)
+	rfc := fosite.ErrorToRFC6749Error(err)
+	if rfc.CodeField >= 500 {
+		s.Log.ErrorContext(ctx, "oauth token failed", "error", rfc.ErrorField, "cause", fmt.Sprint(errors.Unwrap(rfc)), "debug", rfc.DebugField)
+	} else {
+		s.Log.WarnContext(ctx, "oauth token refused", "error", rfc.ErrorField, "client", client)
+	}
 	s.Provider.WriteAccessError(ctx, w, ar, err)
 }
 
