@@ -165,15 +165,18 @@ var lazyOAuth = lazy(func(d *deps) http.Handler {
 			return failing(d, err)
 		}
 	}
+	if len(d.cfg.SessionKey) == 0 {
+		return failing(d, errors.New("CRM_SESSION_KEY is not set: the sign-in pages need it"))
+	}
 	si, err := signin.New(signin.Config{
-		SigningKey: d.cfg.SigningKey, AdminUsername: d.cfg.AdminUsername, AdminPasswordHash: d.cfg.AdminPasswordHash,
+		SessionKey: d.cfg.SessionKey, Sessions: d.store.Sessions(), AdminUsername: d.cfg.AdminUsername, AdminPasswordHash: d.cfg.AdminPasswordHash,
 		Google:       signin.GoogleConfig{ClientID: d.cfg.GoogleClientID, ClientSecret: d.cfg.GoogleClientSecret},
 		AllowedUsers: d.cfg.AllowedUsers, Limiter: d.limiter, Log: d.log,
 	})
 	if err != nil {
 		return failing(d, err)
 	}
-	return (&oauthserver.Server{Provider: provider, Signin: si, Limiter: d.limiter, Log: d.log}).Handler()
+	return (&oauthserver.Server{Provider: provider, Signin: si, Limiter: d.limiter, Log: d.log, FrameAncestors: d.cfg.FrameAncestors}).Handler()
 })
 
 // failing logs a configuration error and answers every request with it.

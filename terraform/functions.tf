@@ -113,6 +113,7 @@ locals {
       CRM_GOOGLE_CLIENT_ID   = var.google_client_id
       CRM_ALLOWED_USERS      = join(",", var.allowed_users)
       CRM_ACCESS_TOKEN_TTL   = var.access_token_ttl
+      CRM_FRAME_ANCESTORS    = var.frame_ancestors
       CRM_ATTACHMENTS_BUCKET = google_storage_bucket.attachments.name
       CRM_CCAI_BUCKET        = local.ccai_bucket_name
       CRM_CCAI_FOLDER_PATH   = local.ccai_folder_path

@@ -62,6 +62,6 @@ output "portal_settings_inputs" {
 }
 
 output "secrets" {
-  description = "Secret Manager secret ID of each secret this configuration created, keyed by logical name (api-keys, basic-password, signing-key, oauth-clients, admin-password-hash, google-client-secret). IDs only, no values."
+  description = "Secret Manager secret ID of each secret this configuration created, keyed by logical name (api-keys, basic-password, signing-key, session-key, oauth-clients, admin-password-hash, google-client-secret). IDs only, no values."
   value       = { for name, secret in google_secret_manager_secret.crm : name => secret.secret_id }
 }

@@ -3,11 +3,21 @@
 # (local.function_secrets), as environment variables pinned to the version
 # created here, and its service account may access only those (iam.tf).
 
-# Signs OAuth access tokens and sign-in session cookies. Generated once and
-# kept in the state (random_password.result) unless var.signing_key is set.
+# Signs OAuth access and refresh tokens. Generated once and kept in the
+# state (random_password.result) unless var.signing_key is set.
 resource "random_password" "signing_key" {
   count = nonsensitive(var.signing_key == "") ? 1 : 0
 
+  length  = 48
+  special = false
+}
+
+# Signs the CRM users' sign-in session cookies: a key of its own, so that
+# rotating it (terraform apply -replace=random_password.session_key) ends
+# every sign-in session without touching CCAI Platform's tokens, and
+# rotating the signing key leaves the sessions alone. Only the OAuth
+# function reads it.
+resource "random_password" "session_key" {
   length  = 48
   special = false
 }
@@ -18,6 +28,7 @@ locals {
     "api-keys"             = "CRM_API_KEYS"
     "basic-password"       = "CRM_BASIC_PASSWORD"
     "signing-key"          = "CRM_SIGNING_KEY"
+    "session-key"          = "CRM_SESSION_KEY"
     "oauth-clients"        = "CRM_OAUTH_CLIENTS"
     "admin-password-hash"  = "CRM_ADMIN_PASSWORD_HASH"
     "google-client-secret" = "CRM_GOOGLE_CLIENT_SECRET"
@@ -31,6 +42,7 @@ locals {
     "api-keys"             = var.auth_method == "custom_header" && nonsensitive(var.crm_api_keys != "")
     "basic-password"       = var.auth_method == "basic" && nonsensitive(var.crm_basic_password != "")
     "signing-key"          = true
+    "session-key"          = true
     "oauth-clients"        = var.auth_method == "oauth"
     "admin-password-hash"  = nonsensitive(var.admin_password_hash != "")
     "google-client-secret" = nonsensitive(var.google_client_secret != "")
@@ -42,6 +54,7 @@ locals {
     "basic-password" = var.crm_basic_password
     # one(): random_password has no instance when var.signing_key is set.
     "signing-key"          = nonsensitive(var.signing_key != "") ? var.signing_key : one(random_password.signing_key[*].result)
+    "session-key"          = random_password.session_key.result
     "oauth-clients"        = jsonencode(var.oauth_clients)
     "admin-password-hash"  = var.admin_password_hash
     "google-client-secret" = var.google_client_secret
@@ -57,7 +70,7 @@ locals {
   }[var.auth_method]
 
   # Secrets the OAuth function reads, if they exist.
-  oauth_function_secrets = ["signing-key", "oauth-clients", "admin-password-hash", "google-client-secret"]
+  oauth_function_secrets = ["signing-key", "session-key", "oauth-clients", "admin-password-hash", "google-client-secret"]
 
   # Function (entry point) -> logical names of the secrets it reads.
   function_secrets = {

@@ -149,7 +149,7 @@ variable "crm_api_keys" {
 }
 
 variable "signing_key" {
-  description = "Key that signs OAuth access tokens and sign-in session cookies (CRM_SIGNING_KEY, secret <name_prefix>-signing-key). Leave empty to have Terraform generate one (48 random letters and digits, kept in the state). Changing it invalidates every issued token and session."
+  description = "Key that signs OAuth access and refresh tokens (CRM_SIGNING_KEY, secret <name_prefix>-signing-key). Leave empty to have Terraform generate one (48 random letters and digits, kept in the state). Changing it invalidates every issued token; CRM users' sign-in sessions have a key of their own (random_password.session_key)."
   type        = string
   default     = ""
   sensitive   = true
@@ -242,6 +242,19 @@ variable "allowed_users" {
   validation {
     condition     = alltrue([for u in var.allowed_users : can(regex("^([^@\\s,]+@|@)[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+$", u))])
     error_message = "Each allowed_users entry must be an email address (user@example.com) or a domain starting with @ (@example.com), without commas."
+  }
+}
+
+variable "frame_ancestors" {
+  description = "Who may show the CRM's pages (sign-in, consent) in a frame: the Content-Security-Policy frame-ancestors sources, one space apart (CRM_FRAME_ANCESTORS). 'self', 'none' (alone), or origins with an optional wildcard subdomain and port, such as https://*.ccaiplatform.com; the default admits the CCAI Platform portal."
+  type        = string
+  default     = "'self' https://*.ccaiplatform.com https://*.ujet.co"
+
+  validation {
+    # The same pattern as config.FrameAncestorsPattern (shared/config; a
+    # test keeps them equal).
+    condition     = can(regex("^('none'|('self'|https?://(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:([0-9]{1,5}|\\*))?)( ('self'|https?://(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:([0-9]{1,5}|\\*))?))*)$", var.frame_ancestors))
+    error_message = "frame_ancestors must be 'self', 'none' (alone) or origins such as https://*.ccaiplatform.com or https://portal.example:8443 (scheme http or https, optional *. and port, no path), one space apart."
   }
 }
 

@@ -64,7 +64,7 @@ func run(dir string, port int, method string, verbose bool) error {
 			Method: method, HeaderName: "X-Api-Key", APIKeys: []string{secrets["CRM_API_KEY"]},
 			BasicUsername: "ccaip", BasicPassword: secrets["CRM_BASIC_PASSWORD"],
 		},
-		SigningKey: secrets["CRM_SIGNING_KEY"], AdminPassword: secrets["CRM_ADMIN_PASSWORD"],
+		SigningKey: secrets["CRM_SIGNING_KEY"], SessionKey: secrets["CRM_SESSION_KEY"], AdminPassword: secrets["CRM_ADMIN_PASSWORD"],
 		OAuthClientSecret: secrets["CRM_OAUTH_CLIENT_SECRET"],
 	})
 	if err != nil {
@@ -122,7 +122,7 @@ func loadSecrets(path string) (map[string]string, error) {
 }
 
 // secretNames are the local secrets, made once per checkout.
-var secretNames = []string{"CRM_API_KEY", "CRM_BASIC_PASSWORD", "CRM_SIGNING_KEY", "CRM_ADMIN_PASSWORD", "CRM_OAUTH_CLIENT_SECRET"}
+var secretNames = []string{"CRM_API_KEY", "CRM_BASIC_PASSWORD", "CRM_SIGNING_KEY", "CRM_SESSION_KEY", "CRM_ADMIN_PASSWORD", "CRM_OAUTH_CLIENT_SECRET"}
 
 type sample struct {
 	who       string

@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -25,8 +26,14 @@ type Config struct {
 	// RequestTimeout bounds each request's work; it stays below CCAI
 	// Platform's API request timeout (1 to 10 s).
 	RequestTimeout time.Duration
-	// SigningKey signs OAuth tokens and sign-in cookies.
+	// SigningKey signs OAuth tokens.
 	SigningKey []byte
+	// SessionKey signs the CRM users' sign-in cookies: another secret,
+	// so that rotating one leaves the other alone.
+	SessionKey []byte
+	// FrameAncestors are the CSP sources that may frame the CRM's pages
+	// (the CCAI Platform portal), one space apart.
+	FrameAncestors string
 	// OAuthClients is the JSON list of registered OAuth clients.
 	OAuthClients   string
 	AccessTokenTTL time.Duration
@@ -60,8 +67,12 @@ type Config struct {
 //	CRM_API_KEYS           comma-separated keys, any of which is accepted
 //	CRM_PHONE_REGION       "US" by default
 //	CRM_REQUEST_TIMEOUT    Go duration, "4s" by default, at most 10s
-//	CRM_SIGNING_KEY        at least 32 characters; signs OAuth tokens and
-//	                       sign-in cookies (required for "oauth")
+//	CRM_SIGNING_KEY        at least 32 characters; signs OAuth tokens
+//	                       (required for "oauth")
+//	CRM_SESSION_KEY        at least 32 characters, not CRM_SIGNING_KEY;
+//	                       signs sign-in cookies (the OAuth function needs it)
+//	CRM_FRAME_ANCESTORS    who may frame the CRM's pages, DefaultFrameAncestors
+//	                       by default (see FrameAncestorsPattern)
 //	CRM_OAUTH_CLIENTS      JSON [{"id","secret_hash","redirect_uris"}] (for "oauth")
 //	CRM_ACCESS_TOKEN_TTL   "1h" by default
 //	CRM_OAUTH_CODE_TTL     authorization code lifetime, "10m" by default
@@ -76,7 +87,7 @@ type Config struct {
 //	CRM_UNLINKED_AFTER     how long a file waits for its session before it is reported, "1h"
 //
 // Secrets (CRM_API_KEYS, CRM_BASIC_PASSWORD, CRM_SIGNING_KEY,
-// CRM_OAUTH_CLIENTS, CRM_ADMIN_PASSWORD_HASH, CRM_GOOGLE_CLIENT_SECRET)
+// CRM_SESSION_KEY, CRM_OAUTH_CLIENTS, CRM_ADMIN_PASSWORD_HASH, CRM_GOOGLE_CLIENT_SECRET)
 // come from Secret Manager when deployed, through the functions' secret
 // environment variables.
 func Load(lookup func(string) (string, bool)) (Config, error) {
@@ -123,6 +134,21 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	if k := get("CRM_SIGNING_KEY", ""); k != "" {
 		c.SigningKey = []byte(k)
 	}
+	if k := get("CRM_SESSION_KEY", ""); k != "" {
+		switch {
+		case len(k) < 32:
+			errs = append(errs, errors.New("CRM_SESSION_KEY must be at least 32 characters"))
+		case k == string(c.SigningKey):
+			errs = append(errs, errors.New("CRM_SESSION_KEY must differ from CRM_SIGNING_KEY: each is a secret of its own"))
+		default:
+			c.SessionKey = []byte(k)
+		}
+	}
+	c.FrameAncestors = strings.Join(strings.Fields(get("CRM_FRAME_ANCESTORS", DefaultFrameAncestors)), " ")
+	if !frameAncestors.MatchString(c.FrameAncestors) {
+		errs = append(errs, fmt.Errorf("CRM_FRAME_ANCESTORS %q: want 'self', 'none' or origins such as https://*.ccaiplatform.com, one space apart", c.FrameAncestors))
+		c.FrameAncestors = ""
+	}
 	c.OAuthClients = get("CRM_OAUTH_CLIENTS", "")
 	c.AdminUsername = get("CRM_ADMIN_USERNAME", "admin")
 	c.AdminPasswordHash = get("CRM_ADMIN_PASSWORD_HASH", "")
@@ -157,3 +183,16 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	}
 	return c, errors.Join(errs...)
 }
+
+// DefaultFrameAncestors lets CCAI Platform's portal frame the CRM's pages.
+const DefaultFrameAncestors = "'self' https://*.ccaiplatform.com https://*.ujet.co"
+
+// FrameAncestorsPattern is what CRM_FRAME_ANCESTORS may hold, so that a
+// typo cannot make a broken header or add another directive: 'none'
+// alone, or sources one space apart, each 'self' or a scheme (http or
+// https) and host, with an optional wildcard subdomain ("*.") and port,
+// no path. The Terraform variable frame_ancestors is validated with the
+// same pattern (a test keeps them equal).
+const FrameAncestorsPattern = `^('none'|('self'|https?://(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:([0-9]{1,5}|\*))?)( ('self'|https?://(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:([0-9]{1,5}|\*))?))*)$`
+
+var frameAncestors = regexp.MustCompile(FrameAncestorsPattern)

@@ -1,7 +1,10 @@
 package config_test
 
 import (
+	"os"
 	"reflect"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +12,8 @@ import (
 	"example.com/crm/shared/auth"
 	"example.com/crm/shared/config"
 )
+
+const defaultFrameAncestors = "'self' https://*.ccaiplatform.com https://*.ujet.co"
 
 func lookup(env map[string]string) func(string) (string, bool) {
 	return func(k string) (string, bool) {
@@ -42,33 +47,33 @@ func TestLoad(t *testing.T) {
 		{
 			name: "defaults",
 			env:  minimal(),
-			want: config.Config{AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, AdminUsername: "admin", Project: "proj", Database: "(default)", PhoneRegion: "US", RequestTimeout: 4 * time.Second,
+			want: config.Config{FrameAncestors: defaultFrameAncestors, AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, AdminUsername: "admin", Project: "proj", Database: "(default)", PhoneRegion: "US", RequestTimeout: 4 * time.Second,
 				Auth: auth.Config{Method: "custom_header", HeaderName: "X-Api-Key", APIKeys: []string{"0123456789abcdef"}}},
 		},
 		{
 			name: "everything set",
 			env: with(minimal(), "FIRESTORE_DATABASE", "crm", "CRM_PHONE_REGION", "gb", "CRM_REQUEST_TIMEOUT", "2500ms",
 				"CRM_API_KEY_HEADER", "X-Ccaip-Key", "CRM_API_KEYS", " 0123456789abcdef , fedcba9876543210,, "),
-			want: config.Config{AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, AdminUsername: "admin", Project: "proj", Database: "crm", PhoneRegion: "GB", RequestTimeout: 2500 * time.Millisecond,
+			want: config.Config{FrameAncestors: defaultFrameAncestors, AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, AdminUsername: "admin", Project: "proj", Database: "crm", PhoneRegion: "GB", RequestTimeout: 2500 * time.Millisecond,
 				Auth: auth.Config{Method: "custom_header", HeaderName: "X-Ccaip-Key", APIKeys: []string{"0123456789abcdef", "fedcba9876543210"}}},
 		},
 		{
 			name: "GCP_PROJECT fallback",
 			env:  with(minimal(), "GOOGLE_CLOUD_PROJECT", "", "GCP_PROJECT", "old"),
-			want: config.Config{AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, AdminUsername: "admin", Project: "old", Database: "(default)", PhoneRegion: "US", RequestTimeout: 4 * time.Second,
+			want: config.Config{FrameAncestors: defaultFrameAncestors, AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, AdminUsername: "admin", Project: "old", Database: "(default)", PhoneRegion: "US", RequestTimeout: 4 * time.Second,
 				Auth: auth.Config{Method: "custom_header", HeaderName: "X-Api-Key", APIKeys: []string{"0123456789abcdef"}}},
 		},
 		{
 			name: "blank values take the default",
 			env:  with(minimal(), "FIRESTORE_DATABASE", "  ", "CRM_API_KEY_HEADER", "", "CRM_REQUEST_TIMEOUT", " "),
-			want: config.Config{AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, AdminUsername: "admin", Project: "proj", Database: "(default)", PhoneRegion: "US", RequestTimeout: 4 * time.Second,
+			want: config.Config{FrameAncestors: defaultFrameAncestors, AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, AdminUsername: "admin", Project: "proj", Database: "(default)", PhoneRegion: "US", RequestTimeout: 4 * time.Second,
 				Auth: auth.Config{Method: "custom_header", HeaderName: "X-Api-Key", APIKeys: []string{"0123456789abcdef"}}},
 		},
 		{
 			name: "basic",
 			env: map[string]string{"GOOGLE_CLOUD_PROJECT": "proj", "CRM_AUTH_METHOD": "basic",
 				"CRM_BASIC_USERNAME": " ccaip ", "CRM_BASIC_PASSWORD": "pw"},
-			want: config.Config{AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, AdminUsername: "admin", Project: "proj", Database: "(default)", PhoneRegion: "US", RequestTimeout: 4 * time.Second,
+			want: config.Config{FrameAncestors: defaultFrameAncestors, AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, AdminUsername: "admin", Project: "proj", Database: "(default)", PhoneRegion: "US", RequestTimeout: 4 * time.Second,
 				Auth: auth.Config{Method: "basic", BasicUsername: "ccaip", BasicPassword: "pw", HeaderName: "X-Api-Key"}},
 		},
 	}
@@ -190,5 +195,133 @@ func TestLoadUnknownRegion(t *testing.T) {
 				t.Errorf("Load with CRM_PHONE_REGION=%q: got nil, want an error", region)
 			}
 		})
+	}
+}
+
+func TestLoadSessionKey(t *testing.T) {
+	key := strings.Repeat("s", 32)
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    []byte
+		wantErr string // "" for none
+	}{
+		{"not set", minimal(), nil, ""},
+		{"32 characters", with(minimal(), "CRM_SESSION_KEY", key), []byte(key), ""},
+		{"with OAuth", with(minimal(), "CRM_AUTH_METHOD", "oauth", "CRM_OAUTH_CLIENTS", "[]", "CRM_SIGNING_KEY", strings.Repeat("k", 32), "CRM_SESSION_KEY", key), []byte(key), ""},
+		{"31 characters", with(minimal(), "CRM_SESSION_KEY", key[:31]), nil, "CRM_SESSION_KEY must be at least 32 characters"},
+		{"the signing key", with(minimal(), "CRM_SIGNING_KEY", key, "CRM_SESSION_KEY", key), nil, "CRM_SESSION_KEY must differ from CRM_SIGNING_KEY"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := config.Load(lookup(tt.env))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Load: got %v, want an error containing %q", err, tt.wantErr)
+				}
+				if strings.Contains(err.Error(), key[:31]) {
+					t.Errorf("Load error %q: want the key itself left out", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if string(c.SessionKey) != string(tt.want) {
+				t.Errorf("SessionKey: got %q, want %q", c.SessionKey, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoadFrameAncestors(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string // "" for an error
+	}{
+		{"", defaultFrameAncestors},
+		{"'self'", "'self'"},
+		{"'none'", "'none'"},
+		{"https://portal.example", "https://portal.example"},
+		{"https://*.ccaiplatform.com:443 http://localhost:8080", "https://*.ccaiplatform.com:443 http://localhost:8080"},
+		{"https://*.a.example:*", "https://*.a.example:*"},
+		{"https://Portal.Example", "https://Portal.Example"},
+		{"HTTPS://portal.example", ""}, // the scheme in lower case, as written everywhere
+		{"  'self'   https://a.example\t", "'self' https://a.example"},
+		{"'self' https://*.ccaiplatform.com;", ""},
+		{"'self'; script-src *", ""},
+		{"self", ""},
+		{"'SELF'", ""},
+		{"'none' 'self'", ""},
+		{"'self' 'none'", ""},
+		{"'unsafe-inline'", ""},
+		{"https://portal.example/path", ""},
+		{"https://portal.example/", ""},
+		{"*", ""},
+		{"https:", ""},
+		{"https://*", ""},
+		{"https://a.*.example", ""},
+		{"https://a..example", ""},
+		{"https://-a.example", ""},
+		{"ftp://a.example", ""},
+		{"data:", ""},
+		{"https://a.example,https://b.example", ""},
+		{"https://a.example:", ""},
+		{"https://a.example:80a", ""},
+		{"https://user@a.example", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			env := minimal()
+			if tt.in != "" {
+				env = with(env, "CRM_FRAME_ANCESTORS", tt.in)
+			}
+			c, err := config.Load(lookup(env))
+			if tt.want == "" {
+				if err == nil || !strings.Contains(err.Error(), "CRM_FRAME_ANCESTORS") {
+					t.Errorf("Load with CRM_FRAME_ANCESTORS=%q: got (%q, %v), want an error naming CRM_FRAME_ANCESTORS", tt.in, c.FrameAncestors, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Load with CRM_FRAME_ANCESTORS=%q: %v", tt.in, err)
+			}
+			if c.FrameAncestors != tt.want {
+				t.Errorf("FrameAncestors: got %q, want %q", c.FrameAncestors, tt.want)
+			}
+		})
+	}
+}
+
+// The Terraform variable frame_ancestors is checked with the same
+// pattern as CRM_FRAME_ANCESTORS, so a value Terraform accepts is one the
+// functions accept, and its default is the functions' default.
+func TestFrameAncestorsMatchesTerraform(t *testing.T) {
+	b, err := os.ReadFile("../../terraform/variables.tf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tf := string(b)
+	block := regexp.MustCompile(`(?s)variable "frame_ancestors" \{.*?\n\}`).FindString(tf)
+	if block == "" {
+		t.Fatal(`terraform/variables.tf: no variable "frame_ancestors"`)
+	}
+	m := regexp.MustCompile(`regex\("((?:[^"\\]|\\.)*)", var\.frame_ancestors\)`).FindStringSubmatch(block)
+	if m == nil {
+		t.Fatalf("frame_ancestors: no regex(\"…\", var.frame_ancestors) validation in %s", block)
+	}
+	pattern, err := strconv.Unquote(`"` + m[1] + `"`)
+	if err != nil {
+		t.Fatalf("frame_ancestors pattern %s: %v", m[1], err)
+	}
+	if pattern != config.FrameAncestorsPattern {
+		t.Errorf("frame_ancestors validation:\ngot  %s\nwant %s (config.FrameAncestorsPattern)", pattern, config.FrameAncestorsPattern)
+	}
+	d := regexp.MustCompile(`default\s*=\s*"((?:[^"\\]|\\.)*)"`).FindStringSubmatch(block)
+	if d == nil {
+		t.Fatalf("frame_ancestors: no default in %s", block)
+	}
+	if def, _ := strconv.Unquote(`"` + d[1] + `"`); def != defaultFrameAncestors {
+		t.Errorf("frame_ancestors default: got %q, want %q", def, defaultFrameAncestors)
 	}
 }

@@ -11,6 +11,8 @@
 //	                              "record:call:1418"): created in the same
 //	                              transaction as its holder, so a key has
 //	                              one holder however many creates race.
+//	signin/user:{user}            a CRM user's session generation
+//	                              (SessionStore)
 package gcpfirestore
 
 import (

@@ -43,10 +43,12 @@ type Options struct {
 	// of portal.Functions; 0 picks free ports.
 	BasePort int
 	Auth     auth.Config
-	// SigningKey, AdminPassword and the OAuth client are generated when
-	// empty; the portal settings file then carries the administrator's
-	// login as test_login.
+	// SigningKey (OAuth tokens), SessionKey (sign-in cookies),
+	// AdminPassword and the OAuth client are generated when empty; the
+	// portal settings file then carries the administrator's login as
+	// test_login.
 	SigningKey        string
+	SessionKey        string
 	AdminPassword     string
 	OAuthClientID     string
 	OAuthClientSecret string
@@ -243,7 +245,7 @@ const LoopbackRedirect = "http://127.0.0.1/callback"
 // oauth returns the local OAuth client and the environment that
 // configures the authorization server and the administrator's sign-in.
 func (o *Options) oauth() (*portal.OAuthClient, []string, error) {
-	for _, v := range []*string{&o.SigningKey, &o.AdminPassword, &o.OAuthClientSecret} {
+	for _, v := range []*string{&o.SigningKey, &o.SessionKey, &o.AdminPassword, &o.OAuthClientSecret} {
 		if *v == "" {
 			*v = randomHex(24)
 		}
@@ -265,6 +267,7 @@ func (o *Options) oauth() (*portal.OAuthClient, []string, error) {
 	}
 	env := []string{
 		"CRM_SIGNING_KEY=" + o.SigningKey,
+		"CRM_SESSION_KEY=" + o.SessionKey,
 		"CRM_ADMIN_USERNAME=admin",
 		"CRM_ADMIN_PASSWORD_HASH=" + string(adminHash),
 		"CRM_OAUTH_CLIENTS=" + string(clients),

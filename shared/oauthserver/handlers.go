@@ -23,6 +23,9 @@ type Server struct {
 	Signin   *signin.Service
 	Limiter  *auth.Limiter
 	Log      *slog.Logger
+	// FrameAncestors are the CSP sources that may frame the pages
+	// (config.Config.FrameAncestors); empty: none may.
+	FrameAncestors string
 }
 
 // Paths of the endpoints, under the function's URL.
@@ -47,13 +50,19 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, SigninPath, http.StatusSeeOther)
 	})
-	return securityHeaders(mux)
+	return securityHeaders(mux, s.FrameAncestors)
 }
 
 // securityHeaders: no caching of pages with tokens or forms; the pages
-// may be framed by the CCAI Platform portal, so no frame-ancestors limit.
-func securityHeaders(h http.Handler) http.Handler {
+// may be framed only by frameAncestors (the CCAI Platform portal's
+// origins), by nobody when it is empty.
+func securityHeaders(h http.Handler, frameAncestors string) http.Handler {
+	if frameAncestors == "" {
+		frameAncestors = "'none'"
+	}
+	csp := "frame-ancestors " + frameAncestors
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", csp)
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("Referrer-Policy", "no-referrer")
 		w.Header().Set("X-Content-Type-Options", "nosniff")

@@ -3,8 +3,10 @@
 // pages. Users sign in with Google (OpenID Connect) where that is
 // configured, restricted to allowed addresses or domains, or as the local
 // administrator (a bcrypt-hashed password, works offline). The session
-// lives in a signed cookie that also works inside the CCAI Platform
-// portal's iframe.
+// lives in a cookie signed with a key of its own, that also works inside
+// the CCAI Platform portal's iframe; it carries the user's session
+// generation (Sessions), so that sign-out ends every session of the user,
+// and the user must still be allowed on every page view.
 package signin
 
 import (
@@ -20,7 +22,7 @@ import (
 )
 
 // signer signs and checks cookie values with a key derived from the
-// deployment's signing key, one per purpose.
+// session key, one per purpose.
 type signer struct{ key []byte }
 
 func newSigner(signingKey []byte, purpose string) signer {

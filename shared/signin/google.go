@@ -110,8 +110,9 @@ func (s *Service) googleCallback(prefix string) http.HandlerFunc {
 			s.showForm(w, r, prefix, http.StatusForbidden, "This Google account may not sign in to this CRM.")
 			return
 		}
-		if err := s.startSession(w, r, strings.ToLower(claims.Email)); err != nil {
-			http.Error(w, "could not start the session", http.StatusInternalServerError)
+		p := sessionPayload{User: strings.ToLower(claims.Email), Via: viaGoogle, HostedDomain: strings.ToLower(claims.HostedDomain)}
+		if err := s.startSession(w, r, p); err != nil {
+			s.unavailable(w, r, err)
 			return
 		}
 		http.Redirect(w, r, st.Next, http.StatusSeeOther)
@@ -181,16 +182,30 @@ func (s *Service) checkClaims(c IDClaims, nonce string, now time.Time) error {
 	case c.Email == "" || !c.EmailVerified:
 		return errors.New("no verified email")
 	}
-	email := strings.ToLower(c.Email)
+	if !s.allowedGoogle(c.Email, c.HostedDomain) {
+		return errors.New("the address is not an allowed user") // the address itself is not logged
+	}
+	return nil
+}
+
+// allowedGoogle reports whether a Google user (a verified address and
+// its Google Workspace domain, the hd claim) may sign in: Google sign-in
+// is configured and the address, or its domain with a matching hd, is
+// among the allowed users.
+func (s *Service) allowedGoogle(email, hostedDomain string) bool {
+	if s.cfg.Google.ClientID == "" {
+		return false
+	}
+	email = strings.ToLower(email)
 	for _, a := range s.cfg.AllowedUsers {
 		a = strings.ToLower(strings.TrimSpace(a))
 		if strings.HasPrefix(a, "@") {
-			if strings.HasSuffix(email, a) && strings.EqualFold(c.HostedDomain, a[1:]) {
-				return nil
+			if strings.HasSuffix(email, a) && strings.EqualFold(hostedDomain, a[1:]) {
+				return true
 			}
 		} else if a == email {
-			return nil
+			return true
 		}
 	}
-	return errors.New("the address is not an allowed user") // the address itself is not logged
+	return false
 }

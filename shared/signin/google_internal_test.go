@@ -20,7 +20,7 @@ var testKey = []byte("0123456789abcdef0123456789abcdef")
 func newGoogleService(t *testing.T, allowed ...string) *Service {
 	t.Helper()
 	s, err := New(Config{
-		SigningKey: testKey,
+		SessionKey: testKey, Sessions: NewMemorySessions(),
 		Google: GoogleConfig{
 			ClientID: "client-1.apps.googleusercontent.com", ClientSecret: "secret",
 			AuthURL: "https://accounts.example/auth", TokenURL: "http://127.0.0.1:1/token",
@@ -350,16 +350,18 @@ func TestGoogleCallbackCancelled(t *testing.T) {
 }
 
 func TestExpiredSession(t *testing.T) {
-	s := newGoogleService(t)
+	s := newGoogleService(t, "a@b.com")
 	tests := []struct {
 		name    string
 		payload sessionPayload
 		want    bool
 	}{
-		{"valid", sessionPayload{User: "a@b.com", Expires: time.Now().Add(time.Minute).Unix()}, true},
-		{"expired", sessionPayload{User: "a@b.com", Expires: time.Now().Add(-2 * time.Second).Unix()}, false},
-		{"no expiry", sessionPayload{User: "a@b.com"}, false},
-		{"no user", sessionPayload{Expires: time.Now().Add(time.Minute).Unix()}, false},
+		{"valid", sessionPayload{User: "a@b.com", Via: viaGoogle, Expires: time.Now().Add(time.Minute).Unix()}, true},
+		{"expired", sessionPayload{User: "a@b.com", Via: viaGoogle, Expires: time.Now().Add(-2 * time.Second).Unix()}, false},
+		{"no expiry", sessionPayload{User: "a@b.com", Via: viaGoogle}, false},
+		{"no sign-in method", sessionPayload{User: "a@b.com", Expires: time.Now().Add(time.Minute).Unix()}, false},
+		{"unknown sign-in method", sessionPayload{User: "a@b.com", Via: "sso", Expires: time.Now().Add(time.Minute).Unix()}, false},
+		{"no user", sessionPayload{Via: viaGoogle, Expires: time.Now().Add(time.Minute).Unix()}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -369,7 +371,11 @@ func TestExpiredSession(t *testing.T) {
 			}
 			r := httptest.NewRequest("GET", "/", nil)
 			r.AddCookie(&http.Cookie{Name: sessionCookie, Value: v})
-			if _, ok := s.User(r); ok != tt.want {
+			u, err := s.User(r)
+			if err != nil {
+				t.Fatalf("User: %v", err)
+			}
+			if ok := u != ""; ok != tt.want {
 				t.Errorf("User(%+v): got ok=%v, want %v", tt.payload, ok, tt.want)
 			}
 		})

@@ -1,8 +1,10 @@
 package signin
 
 import (
+	"context"
 	"crypto/hmac"
 	"errors"
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -16,8 +18,11 @@ import (
 
 // Config configures sign-in.
 type Config struct {
-	// SigningKey signs session and CSRF cookies (at least 32 bytes).
-	SigningKey []byte
+	// SessionKey signs the session, CSRF and Google sign-in cookies (at
+	// least 32 bytes): a key of its own, not the OAuth token key.
+	SessionKey []byte
+	// Sessions keeps each user's session generation (required).
+	Sessions Sessions
 	// AdminUsername and AdminPasswordHash (bcrypt) are the local
 	// administrator; empty hash: no local administrator.
 	AdminUsername     string
@@ -41,6 +46,16 @@ type Limiter interface {
 	Failed(client string) (throttledFor time.Duration)
 }
 
+// Sessions keeps each user's session generation. A session cookie
+// carries the generation its user was in when it was made, and is valid
+// only while the user is still in it: Bump ends every session of a user.
+type Sessions interface {
+	// Generation returns user's generation, 0 for a user never bumped.
+	Generation(ctx context.Context, user string) (int64, error)
+	// Bump moves user to a new generation.
+	Bump(ctx context.Context, user string) error
+}
+
 // Service signs users in and out and tells who is signed in.
 type Service struct {
 	cfg     Config
@@ -51,8 +66,11 @@ type Service struct {
 
 // New returns a Service for cfg.
 func New(cfg Config) (*Service, error) {
-	if len(cfg.SigningKey) < 32 {
-		return nil, errors.New("signin: the signing key must be at least 32 bytes")
+	if len(cfg.SessionKey) < 32 {
+		return nil, errors.New("signin: the session key must be at least 32 bytes")
+	}
+	if cfg.Sessions == nil {
+		return nil, errors.New("signin: no session store")
 	}
 	if cfg.SessionTTL == 0 {
 		cfg.SessionTTL = 8 * time.Hour
@@ -65,7 +83,7 @@ func New(cfg Config) (*Service, error) {
 			return nil, errors.New("signin: the administrator password hash is not a bcrypt hash")
 		}
 	}
-	return &Service{cfg: cfg, session: newSigner(cfg.SigningKey, "session"), csrf: newSigner(cfg.SigningKey, "csrf"), oidc: newSigner(cfg.SigningKey, "oidc")}, nil
+	return &Service{cfg: cfg, session: newSigner(cfg.SessionKey, "session"), csrf: newSigner(cfg.SessionKey, "csrf"), oidc: newSigner(cfg.SessionKey, "oidc")}, nil
 }
 
 const (
@@ -73,30 +91,90 @@ const (
 	csrfCookie    = "crm_csrf"
 )
 
+// How a session's user signed in.
+const (
+	viaPassword = "local"  // the local administrator
+	viaGoogle   = "google" // Google, as an allowed user
+)
+
+// sessionPayload is what the session cookie holds.
 type sessionPayload struct {
-	User    string `json:"u"`
-	Expires int64  `json:"e"`
+	User string `json:"u"`
+	Via  string `json:"v"`
+	// HostedDomain is the Google Workspace domain of a Google user (the
+	// hd claim), which a domain entry of the allowed users needs.
+	HostedDomain string `json:"d,omitempty"`
+	// Generation is the user's session generation at sign-in.
+	Generation int64 `json:"g"`
+	Expires    int64 `json:"e"`
 }
 
-// User returns the signed-in user of r.
-func (s *Service) User(r *http.Request) (string, bool) {
+// User returns the signed-in user of r, "" for nobody: no valid session
+// cookie, an expired session, a session ended by sign-out (the user's
+// generation has moved on), or a user who may no longer sign in. It
+// reads the user's session generation once. An error means the
+// generation could not be read: nobody is signed in then either, and the
+// caller should say to try again (RequireUser does). Visitors without
+// an authentic, unexpired session cookie cost no read.
+func (s *Service) User(r *http.Request) (string, error) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
-		return "", false
+		return "", nil
 	}
 	var p sessionPayload
-	if s.session.open(c.Value, &p) != nil || p.User == "" || time.Now().Unix() > p.Expires {
-		return "", false
+	if s.session.open(c.Value, &p) != nil || p.User == "" || time.Now().Unix() > p.Expires || !s.allowed(p) {
+		return "", nil
 	}
-	return p.User, true
+	gen, err := s.cfg.Sessions.Generation(r.Context(), p.User)
+	if err != nil {
+		return "", fmt.Errorf("session generation: %w", err)
+	}
+	if gen != p.Generation {
+		return "", nil
+	}
+	return p.User, nil
 }
 
-func (s *Service) startSession(w http.ResponseWriter, r *http.Request, user string) error {
-	v, err := s.session.seal(sessionPayload{User: user, Expires: time.Now().Add(s.cfg.SessionTTL).Unix()})
+// allowed applies, on every page view, the rule sign-in applied: the
+// user is the configured local administrator (isAdmin, as checkAdmin),
+// or a Google user the allowed users admit (allowedGoogle, as
+// checkClaims).
+func (s *Service) allowed(p sessionPayload) bool {
+	switch p.Via {
+	case viaPassword:
+		return s.isAdmin(p.User)
+	case viaGoogle:
+		return s.allowedGoogle(p.User, p.HostedDomain)
+	}
+	return false
+}
+
+// startSession signs p.User in, in the user's current generation.
+func (s *Service) startSession(w http.ResponseWriter, r *http.Request, p sessionPayload) error {
+	gen, err := s.cfg.Sessions.Generation(r.Context(), p.User)
+	if err != nil {
+		return fmt.Errorf("session generation: %w", err)
+	}
+	p.Generation, p.Expires = gen, time.Now().Add(s.cfg.SessionTTL).Unix()
+	v, err := s.session.seal(p)
 	if err != nil {
 		return err
 	}
 	setCookie(w, r, sessionCookie, v, s.cfg.SessionTTL)
+	return nil
+}
+
+// signOut ends every session of r's user (by moving the user to a new
+// generation) and deletes the cookie.
+func (s *Service) signOut(w http.ResponseWriter, r *http.Request) error {
+	user, err := s.User(r)
+	if err == nil && user != "" {
+		err = s.cfg.Sessions.Bump(r.Context(), user)
+	}
+	if err != nil {
+		return err
+	}
+	setCookie(w, r, sessionCookie, "", -1)
 	return nil
 }
 
@@ -125,26 +203,45 @@ func (s *Service) CheckCSRF(r *http.Request) bool {
 
 // RequireUser redirects a visitor who is not signed in to the sign-in
 // page, which brings them back to the same URL afterwards.
+// When the session cannot be checked it answers 503 (try again).
 func (s *Service) RequireUser(w http.ResponseWriter, r *http.Request, signinPath string) (string, bool) {
-	if u, ok := s.User(r); ok {
+	u, err := s.User(r)
+	if err != nil {
+		s.unavailable(w, r, err)
+		return "", false
+	}
+	if u != "" {
 		return u, true
 	}
 	http.Redirect(w, r, signinPath+"?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 	return "", false
 }
 
-// safeNext keeps a post-sign-in redirect on this site: a path, never
-// another host.
+// safeNext keeps a post-sign-in redirect on this site: a path of this
+// origin, else "/". Refused: anything with a control character (a tab
+// survives http.Redirect and browsers strip it, making "/\t/evil.example"
+// "//evil.example") or a backslash (browsers read it as "/"), schemes,
+// hosts, and a path that starts with "//" once decoded
+// ("/%2F%2Fevil.example"), which a proxy or a later redirect may decode.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if !strings.HasPrefix(next, "/") || strings.ContainsFunc(next, unsafeInURL) {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		strings.HasPrefix(u.Path, "//") || strings.ContainsFunc(u.Path, unsafeInURL) {
 		return "/"
 	}
 	return next
 }
 
+// unsafeInURL: control characters and the backslash.
+func unsafeInURL(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }
+
 // Handler serves the sign-in pages under prefix ("/signin"): GET shows
 // the form, POST checks the local administrator's password, /google and
-// /google/callback sign in with Google, /out signs out.
+// /google/callback sign in with Google, /out signs out (ending every
+// session of the user, on every device).
 func (s *Service) Handler(prefix string, client func(*http.Request) string) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+prefix, func(w http.ResponseWriter, r *http.Request) {
@@ -158,7 +255,10 @@ func (s *Service) Handler(prefix string, client func(*http.Request) string) http
 			http.Error(w, "the form has expired; reload the page", http.StatusForbidden)
 			return
 		}
-		setCookie(w, r, sessionCookie, "", -1)
+		if err := s.signOut(w, r); err != nil {
+			s.unavailable(w, r, err)
+			return
+		}
 		http.Redirect(w, r, prefix, http.StatusSeeOther)
 	})
 	mux.HandleFunc("GET "+prefix+"/google", s.googleStart(prefix))
@@ -186,8 +286,8 @@ func (s *Service) postForm(w http.ResponseWriter, r *http.Request, prefix, clien
 		s.showForm(w, r, prefix, http.StatusUnauthorized, "Wrong username or password.")
 		return
 	}
-	if err := s.startSession(w, r, user); err != nil {
-		http.Error(w, "could not start the session", http.StatusInternalServerError)
+	if err := s.startSession(w, r, sessionPayload{User: user, Via: viaPassword}); err != nil {
+		s.unavailable(w, r, err)
 		return
 	}
 	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
@@ -201,7 +301,13 @@ func (s *Service) checkAdmin(user, password string) bool {
 		return false
 	}
 	okPassword := bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
-	return okPassword && hmac.Equal([]byte(user), []byte(s.cfg.AdminUsername))
+	return okPassword && s.isAdmin(user)
+}
+
+// isAdmin reports whether user is the local administrator, who exists
+// while a password hash is configured.
+func (s *Service) isAdmin(user string) bool {
+	return s.cfg.AdminPasswordHash != "" && hmac.Equal([]byte(user), []byte(s.cfg.AdminUsername))
 }
 
 var formPage = template.Must(template.New("signin").Parse(`<!doctype html>
@@ -235,4 +341,29 @@ func (s *Service) showForm(w http.ResponseWriter, r *http.Request, prefix string
 		"Error": msg, "CSRF": csrf, "Next": safeNext(next), "Prefix": prefix,
 		"Google": s.cfg.Google.ClientID != "", "Local": s.cfg.AdminPasswordHash != "",
 	})
+}
+
+var unavailablePage = template.Must(template.New("unavailable").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Try again · CRM</title>
+<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem}</style></head>
+<body><h1>The CRM cannot check your sign-in right now</h1>
+<p role="alert">Its database did not answer. Nothing was changed. Try again in a moment.</p>
+{{if .Retry}}<p><a href="{{.Retry}}">Try again</a></p>{{else}}<p>Go back and send the form again.</p>{{end}}
+</body></html>`))
+
+// unavailable answers 503 with Retry-After when the session store could
+// not be read or written: nobody is let in (or out) without it, and a
+// retry may work.
+func (s *Service) unavailable(w http.ResponseWriter, r *http.Request, err error) {
+	s.cfg.Log.ErrorContext(r.Context(), "sign-in: session store unavailable", "error", err.Error())
+	retry := ""
+	if r.Method == http.MethodGet {
+		retry = r.URL.RequestURI()
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Retry-After", "5")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_ = unavailablePage.Execute(w, map[string]any{"Retry": retry})
 }

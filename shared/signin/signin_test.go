@@ -23,7 +23,7 @@ const (
 	adminPassword = "correct horse battery staple"
 )
 
-var signingKey = []byte("0123456789abcdef0123456789abcdef")
+var sessionKey = []byte("0123456789abcdef0123456789abcdef")
 
 func adminHash(t *testing.T) string {
 	t.Helper()
@@ -39,7 +39,7 @@ func adminHash(t *testing.T) string {
 func newService(t *testing.T, edit func(*signin.Config)) *signin.Service {
 	t.Helper()
 	cfg := signin.Config{
-		SigningKey: signingKey, AdminUsername: adminUser, AdminPasswordHash: adminHash(t),
+		SessionKey: sessionKey, Sessions: signin.NewMemorySessions(), AdminUsername: adminUser, AdminPasswordHash: adminHash(t),
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	if edit != nil {
@@ -54,18 +54,20 @@ func newService(t *testing.T, edit func(*signin.Config)) *signin.Service {
 
 func TestNew(t *testing.T) {
 	hash := adminHash(t)
+	mem := signin.NewMemorySessions()
 	tests := []struct {
 		name    string
 		cfg     signin.Config
 		wantErr string // "" for none
 	}{
-		{"valid", signin.Config{SigningKey: signingKey, AdminUsername: adminUser, AdminPasswordHash: hash}, ""},
-		{"no administrator", signin.Config{SigningKey: signingKey}, ""},
-		{"key of 31 bytes", signin.Config{SigningKey: signingKey[:31], AdminPasswordHash: hash}, "at least 32 bytes"},
-		{"no key", signin.Config{AdminPasswordHash: hash}, "at least 32 bytes"},
-		{"plain-text password", signin.Config{SigningKey: signingKey, AdminPasswordHash: adminPassword}, "not a bcrypt hash"},
-		{"SHA-256 hex", signin.Config{SigningKey: signingKey, AdminPasswordHash: "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8"}, "not a bcrypt hash"},
-		{"truncated bcrypt", signin.Config{SigningKey: signingKey, AdminPasswordHash: hash[:7]}, "not a bcrypt hash"},
+		{"valid", signin.Config{SessionKey: sessionKey, Sessions: mem, AdminUsername: adminUser, AdminPasswordHash: hash}, ""},
+		{"no administrator", signin.Config{SessionKey: sessionKey, Sessions: mem}, ""},
+		{"key of 31 bytes", signin.Config{SessionKey: sessionKey[:31], Sessions: mem, AdminPasswordHash: hash}, "at least 32 bytes"},
+		{"no key", signin.Config{Sessions: mem, AdminPasswordHash: hash}, "at least 32 bytes"},
+		{"no session store", signin.Config{SessionKey: sessionKey, AdminPasswordHash: hash}, "session store"},
+		{"plain-text password", signin.Config{SessionKey: sessionKey, Sessions: mem, AdminPasswordHash: adminPassword}, "not a bcrypt hash"},
+		{"SHA-256 hex", signin.Config{SessionKey: sessionKey, Sessions: mem, AdminPasswordHash: "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8"}, "not a bcrypt hash"},
+		{"truncated bcrypt", signin.Config{SessionKey: sessionKey, Sessions: mem, AdminPasswordHash: hash[:7]}, "not a bcrypt hash"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -169,11 +171,16 @@ func cookieNamed(res *http.Response, name string) *http.Cookie {
 
 // userOf asks s who is signed in with the browser's cookies.
 func (b *browser) userOf(s *signin.Service) (string, bool) {
+	b.t.Helper()
 	r := httptest.NewRequest("GET", "/", nil)
 	for _, c := range b.cookies {
 		r.AddCookie(c)
 	}
-	return s.User(r)
+	u, err := s.User(r)
+	if err != nil {
+		b.t.Fatalf("User: %v", err)
+	}
+	return u, u != ""
 }
 
 func TestForm(t *testing.T) {
@@ -455,7 +462,7 @@ func TestSessionCookieTampering(t *testing.T) {
 	if !ok {
 		t.Fatalf("session cookie %q: want <payload>.<mac>", good.Value)
 	}
-	other := newService(t, func(c *signin.Config) { c.SigningKey = []byte("another key, also of 32 bytes!!!") })
+	other := newService(t, func(c *signin.Config) { c.SessionKey = []byte("another key, also of 32 bytes!!!") })
 
 	tests := []struct {
 		name  string
@@ -477,8 +484,11 @@ func TestSessionCookieTampering(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := httptest.NewRequest("GET", "/", nil)
 			r.AddCookie(&http.Cookie{Name: "crm_session", Value: tt.value})
-			user, ok := tt.s.User(r)
-			if ok != tt.want {
+			user, err := tt.s.User(r)
+			if err != nil {
+				t.Fatalf("User: %v", err)
+			}
+			if ok := user != ""; ok != tt.want {
 				t.Errorf("User(%q): got (%q, %v), want ok=%v", tt.value, user, ok, tt.want)
 			}
 		})
