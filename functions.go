@@ -165,18 +165,21 @@ var lazyOAuth = lazy(func(d *deps) http.Handler {
 			return failing(d, err)
 		}
 	}
-	if len(d.cfg.SessionKey) == 0 {
-		return failing(d, errors.New("CRM_SESSION_KEY is not set: the sign-in pages need it"))
+	// Without sign-in, /token and /revoke still serve CCAI Platform; only
+	// the pages that need a user answer 503.
+	var si *signin.Service
+	err := errors.New("CRM_SESSION_KEY is not set: the sign-in pages need it")
+	if len(d.cfg.SessionKey) > 0 {
+		si, err = signin.New(signin.Config{
+			SessionKey: d.cfg.SessionKey, Sessions: d.store.Sessions(), AdminUsername: d.cfg.AdminUsername, AdminPasswordHash: d.cfg.AdminPasswordHash,
+			Google:       signin.GoogleConfig{ClientID: d.cfg.GoogleClientID, ClientSecret: d.cfg.GoogleClientSecret},
+			AllowedUsers: d.cfg.AllowedUsers, Limiter: d.limiter, Log: d.log,
+		})
 	}
-	si, err := signin.New(signin.Config{
-		SessionKey: d.cfg.SessionKey, Sessions: d.store.Sessions(), AdminUsername: d.cfg.AdminUsername, AdminPasswordHash: d.cfg.AdminPasswordHash,
-		Google:       signin.GoogleConfig{ClientID: d.cfg.GoogleClientID, ClientSecret: d.cfg.GoogleClientSecret},
-		AllowedUsers: d.cfg.AllowedUsers, Limiter: d.limiter, Log: d.log,
-	})
 	if err != nil {
-		return failing(d, err)
+		d.log.Error("sign-in configuration", "error", err.Error())
 	}
-	return (&oauthserver.Server{Provider: provider, Signin: si, Limiter: d.limiter, Log: d.log, FrameAncestors: d.cfg.FrameAncestors}).Handler()
+	return (&oauthserver.Server{Provider: provider, Signin: si, SigninErr: err, Limiter: d.limiter, Log: d.log, FrameAncestors: d.cfg.FrameAncestors}).Handler()
 })
 
 // failing logs a configuration error and answers every request with it.

@@ -20,9 +20,13 @@ import (
 // pages.
 type Server struct {
 	Provider fosite.OAuth2Provider
-	Signin   *signin.Service
-	Limiter  *auth.Limiter
-	Log      *slog.Logger
+	// Signin signs administrators in; nil when it could not be set up
+	// (SigninErr says why): /token and /revoke still serve CCAI Platform,
+	// and the pages that need a user answer 503.
+	Signin    *signin.Service
+	SigninErr error
+	Limiter   *auth.Limiter
+	Log       *slog.Logger
 	// FrameAncestors are the CSP sources that may frame the pages
 	// (config.Config.FrameAncestors); empty: none may.
 	FrameAncestors string
@@ -39,12 +43,17 @@ const (
 // Handler routes the endpoints.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+AuthorizePath, s.authorize)
-	mux.HandleFunc("POST "+AuthorizePath, s.authorize)
 	mux.HandleFunc("POST "+TokenPath, s.token)
 	mux.HandleFunc("POST "+RevokePath, s.revoke)
 	mux.HandleFunc("GET /.well-known/oauth-authorization-server", s.metadata)
-	signinPages := s.Signin.Handler(SigninPath, auth.ClientAddr)
+	var authorize, signinPages http.Handler = http.HandlerFunc(s.authorize), nil
+	if s.Signin != nil {
+		signinPages = s.Signin.Handler(SigninPath, auth.ClientAddr)
+	} else {
+		authorize, signinPages = s.signinMissing(), s.signinMissing()
+	}
+	mux.Handle("GET "+AuthorizePath, authorize)
+	mux.Handle("POST "+AuthorizePath, authorize)
 	mux.Handle(SigninPath, signinPages)
 	mux.Handle(SigninPath+"/", signinPages)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
@@ -67,6 +76,15 @@ func securityHeaders(h http.Handler, frameAncestors string) http.Handler {
 		w.Header().Set("Referrer-Policy", "no-referrer")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		h.ServeHTTP(w, r)
+	})
+}
+
+// signinMissing answers the pages that need a signed-in user when
+// sign-in is not configured.
+func (s *Server) signinMissing() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.Log.ErrorContext(r.Context(), "sign-in is not configured", "error", fmt.Sprint(s.SigninErr))
+		http.Error(w, "Sign-in is not configured on this CRM yet; its administrator will find why in the logs.", http.StatusServiceUnavailable)
 	})
 }
 
