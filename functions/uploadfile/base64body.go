@@ -76,7 +76,9 @@ func collect(obj map[string]json.RawMessage, p *ccai.Params, depth int) ([]byte,
 			}
 		case 'n': // null: the same as missing
 		default: // numbers, booleans: as written
-			p.Set(k, string(raw))
+			if err := p.Set(k, string(raw)); err != nil {
+				return nil, err
+			}
 		}
 	}
 	fileKey := ""
@@ -95,7 +97,9 @@ func collect(obj map[string]json.RawMessage, p *ccai.Params, depth int) ([]byte,
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return nil, crm.Errorf(crm.Invalid, "malformed JSON value of %q", k)
 		}
-		p.Set(k, s)
+		if err := p.Set(k, s); err != nil {
+			return nil, err
+		}
 	}
 	return named, nil
 }
