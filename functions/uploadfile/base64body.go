@@ -24,6 +24,9 @@ func jsonBody(r io.Reader, size int64, p *ccai.Params) (file []byte, err error) 
 	if _, err := buf.ReadFrom(r); err != nil {
 		return nil, bodyError(err, "reading the body")
 	}
+	if err := ccai.CheckJSONParams(buf.Bytes()); err != nil {
+		return nil, err
+	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(buf.Bytes(), &top); err != nil {
 		return nil, crm.Errorf(crm.Invalid, "malformed JSON body: %v", err)

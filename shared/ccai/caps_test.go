@@ -178,3 +178,26 @@ func TestServeParamsCap(t *testing.T) {
 		t.Errorf("error body: got %+v, want code %q and a message naming %q", e.Error, crm.Invalid, tooManyParams)
 	}
 }
+
+// In a JSON body every value counts, in a value kept as JSON too, so that
+// a body is never decoded into many times its size.
+func TestDecodeParamsJSONValuesCap(t *testing.T) {
+	values := func(n int, v string) string { return strings.TrimSuffix(strings.Repeat(v+",", n), ",") }
+	for name, body := range map[string]string{
+		"array kept as JSON": `{"tags":[` + values(ccai.MaxParams+1, "1") + "]}",
+		"empty objects":      "[" + values(ccai.MaxParams+1, "{}") + "]",
+		"nested empty":       `{"record":[` + values(ccai.MaxParams+1, "[]") + "]}",
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := ccai.DecodeParams(newRequest("POST", "/records", "application/json", body), ccai.DefaultMaxBody)
+			if crm.ErrorCode(err) != crm.Invalid || !strings.Contains(crm.ErrorMessage(err), tooManyParams) {
+				t.Errorf("DecodeParams: got error %v, want Invalid naming %q", err, tooManyParams)
+			}
+		})
+	}
+	// Commas and brackets inside strings are no values.
+	body := `{"note":"` + values(5000, `a\\\"b[{\"x\":1}]`) + `","tags":[` + values(ccai.MaxParams-1, "1") + "]}"
+	if _, err := ccai.DecodeParams(newRequest("POST", "/records", "application/json", body), ccai.DefaultMaxBody); err != nil {
+		t.Errorf("DecodeParams of %d values with commas in a string: got error %v, want none", ccai.MaxParams, err)
+	}
+}

@@ -94,6 +94,9 @@ func setFirst(p *Params, values url.Values) error {
 }
 
 func decodeJSON(p *Params, body []byte) error {
+	if err := CheckJSONParams(body); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var v any

@@ -1,14 +1,17 @@
 package ccai
 
 import (
+	"bytes"
 	"strings"
 
 	"example.com/crm/shared/crm"
 )
 
 // MaxParams bounds the parameters of one request: every key and value
-// received counts, a repeated or an empty one too, so that decoding a
-// hostile request stops early. Beyond, the request is Invalid (422).
+// received counts, a repeated or an empty one too, and in a JSON body every
+// value, in a value kept as JSON too (CheckJSONParams), so that decoding a
+// hostile request stops early and takes little memory. Beyond, the request
+// is Invalid (422).
 const MaxParams = 1000
 
 // Params are the parameter values of one request, from its query string
@@ -55,6 +58,48 @@ func tooManyParams(n int) error {
 		return crm.Errorf(crm.Invalid, "more than %d parameters", MaxParams)
 	}
 	return nil
+}
+
+// CheckJSONParams returns an Invalid error naming MaxParams if the JSON
+// text body holds more values than MaxParams, counting scalars and empty
+// objects and arrays (there is one more of them than commas outside
+// strings). It reads body once without decoding it: check it before
+// decoding, which takes many times the size of a body of tiny values.
+func CheckJSONParams(body []byte) error {
+	n := 1
+	for {
+		i := bytes.IndexAny(body, `",`)
+		if i < 0 {
+			return tooManyParams(n)
+		}
+		if body[i] == ',' {
+			n++
+			if err := tooManyParams(n); err != nil {
+				return err
+			}
+			body = body[i+1:]
+			continue
+		}
+		body = skipString(body[i+1:])
+	}
+}
+
+// skipString returns what follows the JSON string whose content starts s.
+func skipString(s []byte) []byte {
+	for {
+		i := bytes.IndexByte(s, '"')
+		if i < 0 {
+			return nil
+		}
+		backslashes := 0
+		for j := i - 1; j >= 0 && s[j] == '\\'; j-- {
+			backslashes++
+		}
+		s = s[i+1:]
+		if backslashes%2 == 0 {
+			return s
+		}
+	}
 }
 
 // Set sets key to value, replacing a value of the same canonical key (the
