@@ -17,7 +17,8 @@ const MaxParams = 1000
 // Params are the parameter values of one request, from its query string
 // and its body. Keys match loosely: case, "_", "-", "." and spaces are
 // ignored, so "contactId", "contact_id" and "Contact-ID" are one key. An
-// empty value is the same as a missing one.
+// empty value is the same as a missing one. Copies of a Params share its
+// storage: keep using one of them only.
 type Params struct {
 	entries  []entry        // in the order received
 	index    map[string]int // canonical key -> position in entries
