@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
 	"example.com/crm/shared/ccai"
 	"example.com/crm/shared/ccaiplayer"
 	"example.com/crm/shared/portal"
+	"example.com/crm/shared/query"
 )
 
 // Bad input gets a clear 4xx JSON error, never a 5xx, and changes nothing
@@ -29,6 +31,8 @@ func TestBadInput(t *testing.T) {
 	key := s.Auth.CustomHeader[0]
 	recURL := func(e *portal.Endpoint) string { return strings.ReplaceAll(e.URL, "{RECORD_ID}", rec.ID) }
 	big := `{"name":"` + strings.Repeat("x", 2<<20) + `"}`
+	manyParams := `{"name":"x"` + strings.Repeat(`,"f":"x"`, ccai.MaxParams) + `}`
+	manyTerms := url.QueryEscape(strings.Repeat("(phone:equals:1) or ", query.MaxTerms) + "(email:equals:a@b.co)")
 	tests := []struct {
 		name, method, url, contentType, body string
 		header                               map[string]string
@@ -63,6 +67,9 @@ func TestBadInput(t *testing.T) {
 		{"read nothing", "GET", strings.TrimSuffix(s.CRMAPI.RecordURL, "/records/{RECORD_ID}") + "/", "", "", nil, 404},
 		{"id with a slash", "GET", strings.ReplaceAll(ep.FindAccountByID.URL, "{ACCOUNT_ID}", "a%2Fb"), "", "", nil, 404},
 		{"not UTF-8", "POST", ep.CreateAccount.URL, "application/json", "{\"name\":\"\xff\xfe\"}", nil, 422},
+		{"too many parameters", "POST", ep.CreateAccount.URL, "application/json", manyParams, nil, 422},
+		{"too many search terms", "GET", ep.FindAccountByQuery.URL + "?q=" + manyTerms, "", "", nil, 422},
+		{"too many record search terms", "GET", ep.FindRecordByQuery.URL + "?q=" + manyTerms, "", "", nil, 422},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -153,6 +153,9 @@ func TestBadUploads(t *testing.T) {
 		{"unknown record", strings.ReplaceAll(ep.URL, "{RECORD_ID}", "nope"), "application/json", []byte(`{"file":"SUQzBAA="}`), 404},
 		{"no record id", strings.ReplaceAll(ep.URL, "{RECORD_ID}", ""), "application/json", []byte(`{"file":"SUQzBAA="}`), 422},
 		{"too large", url, "application/octet-stream", big, 413},
+		{"too many JSON values", url, "application/json", []byte(`{"file":"SUQzBAA="` + strings.Repeat(`,"f":1`, ccai.MaxParams) + `}`), 422},
+		{"too many multipart fields", url, "multipart/form-data; boundary=XX", []byte(strings.Repeat("--XX\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\n1\r\n", ccai.MaxParams+1) +
+			"--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.mp3\"\r\n\r\nID3\r\n--XX--\r\n"), 422},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req, _ := http.NewRequest(http.MethodPost, tc.url, bytes.NewReader(tc.body))

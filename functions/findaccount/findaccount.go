@@ -76,6 +76,9 @@ func Expr(p *ccai.Params) (query.Expr, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := query.CheckTerms(or); err != nil {
+		return nil, crm.Errorf(crm.Invalid, "the search has %v", err)
+	}
 	switch len(or) {
 	case 0:
 		return nil, crm.Errorf(crm.Invalid, "no search criteria: send phone, email, account_id, custom_user_id, name or q")

@@ -1,6 +1,8 @@
 package findaccount_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"example.com/crm/functions/findaccount"
@@ -100,4 +102,36 @@ func stringOf(e query.Expr) string {
 		return "<nil>"
 	}
 	return query.String(e)
+}
+
+// orTerms returns n terms joined with "or", on fields named prefix0, prefix1, ...
+func orTerms(prefix string, n int) string {
+	terms := make([]string, n)
+	for i := range terms {
+		terms[i] = fmt.Sprintf("(%s%d:equals:x)", prefix, i)
+	}
+	return strings.Join(terms, " or ")
+}
+
+// Each term is a store query: the terms of all the parameters together
+// are capped, not only those of one expression.
+func TestExprTermCap(t *testing.T) {
+	half := query.MaxTerms / 2
+	at := params("q", orTerms("a", half), "criteria", orTerms("b", query.MaxTerms-half))
+	if e, err := findaccount.Expr(at); err != nil {
+		t.Errorf("Expr of %d terms: got error %v, want none", query.CountTerms(e), err)
+	}
+	want := fmt.Sprintf("more than %d terms", query.MaxTerms)
+	for name, p := range map[string]*ccai.Params{
+		"one expression": params("q", orTerms("a", query.MaxTerms+1)),
+		"two parameters": params("q", orTerms("a", half), "criteria", orTerms("b", query.MaxTerms-half+1)),
+		"and a phone":    params("q", orTerms("a", half), "criteria", orTerms("b", query.MaxTerms-half), "phone", "+12223334444"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			e, err := findaccount.Expr(p)
+			if crm.ErrorCode(err) != crm.Invalid || !strings.Contains(crm.ErrorMessage(err), want) {
+				t.Errorf("Expr: got (%s, %v), want an Invalid error naming %q", stringOf(e), err, want)
+			}
+		})
+	}
 }

@@ -96,5 +96,8 @@ func Tiers(p *ccai.Params) ([]query.Expr, error) {
 	if len(tiers) == 0 {
 		return nil, crm.Errorf(crm.Invalid, "no search criteria: send account_id, call_id, chat_id, session_id, id or q")
 	}
+	if err := query.CheckTerms(query.Or(tiers)); err != nil {
+		return nil, crm.Errorf(crm.Invalid, "the search has %v", err)
+	}
 	return tiers, nil
 }

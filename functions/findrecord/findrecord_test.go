@@ -1,6 +1,8 @@
 package findrecord_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"example.com/crm/functions/findrecord"
@@ -83,6 +85,38 @@ func TestTiersInvalid(t *testing.T) {
 			tiers, err := findrecord.Tiers(params(tt.params...))
 			if got := crm.ErrorCode(err); got != crm.Invalid {
 				t.Errorf("Tiers: got (%v, %v), want an Invalid error", tiers, err)
+			}
+		})
+	}
+}
+
+// orTerms returns n terms joined with "or", on fields named prefix0, prefix1, ...
+func orTerms(prefix string, n int) string {
+	terms := make([]string, n)
+	for i := range terms {
+		terms[i] = fmt.Sprintf("(%s%d:equals:x)", prefix, i)
+	}
+	return strings.Join(terms, " or ")
+}
+
+// Each term is a store query: the terms of all the tiers together are
+// capped, not only those of one expression.
+func TestTiersTermCap(t *testing.T) {
+	half := query.MaxTerms / 2
+	if _, err := findrecord.Tiers(params("q", orTerms("a", half), "criteria", orTerms("b", query.MaxTerms-half))); err != nil {
+		t.Errorf("Tiers of %d terms: got error %v, want none", query.MaxTerms, err)
+	}
+	want := fmt.Sprintf("more than %d terms", query.MaxTerms)
+	for name, p := range map[string]*ccai.Params{
+		"one expression": params("q", orTerms("a", query.MaxTerms+1)),
+		"two parameters": params("q", orTerms("a", half), "criteria", orTerms("b", query.MaxTerms-half+1)),
+		"and a call id":  params("q", orTerms("a", half), "criteria", orTerms("b", query.MaxTerms-half), "call_id", "1418"),
+		"and a status":   params("q", orTerms("a", half), "criteria", orTerms("b", query.MaxTerms-half), "status", "open"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			tiers, err := findrecord.Tiers(p)
+			if crm.ErrorCode(err) != crm.Invalid || !strings.Contains(crm.ErrorMessage(err), want) {
+				t.Errorf("Tiers: got (%v, %v), want an Invalid error naming %q", tiers, err, want)
 			}
 		})
 	}

@@ -24,6 +24,9 @@ func jsonBody(r io.Reader, size int64, p *ccai.Params) (file []byte, err error) 
 	if _, err := buf.ReadFrom(r); err != nil {
 		return nil, bodyError(err, "reading the body")
 	}
+	if err := ccai.CheckJSONParams(buf.Bytes()); err != nil {
+		return nil, err
+	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(buf.Bytes(), &top); err != nil {
 		return nil, crm.Errorf(crm.Invalid, "malformed JSON body: %v", err)
@@ -76,7 +79,9 @@ func collect(obj map[string]json.RawMessage, p *ccai.Params, depth int) ([]byte,
 			}
 		case 'n': // null: the same as missing
 		default: // numbers, booleans: as written
-			p.Set(k, string(raw))
+			if err := p.Set(k, string(raw)); err != nil {
+				return nil, err
+			}
 		}
 	}
 	fileKey := ""
@@ -95,7 +100,9 @@ func collect(obj map[string]json.RawMessage, p *ccai.Params, depth int) ([]byte,
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return nil, crm.Errorf(crm.Invalid, "malformed JSON value of %q", k)
 		}
-		p.Set(k, s)
+		if err := p.Set(k, s); err != nil {
+			return nil, err
+		}
 	}
 	return named, nil
 }

@@ -184,7 +184,9 @@ func (h Handler) readMultipart(ctx context.Context, body io.Reader, boundary str
 		if err != nil {
 			return up, bodyError(err, "malformed multipart body")
 		}
-		p.Set(part.FormName(), string(v))
+		if err := p.Set(part.FormName(), string(v)); err != nil { // counts every part (ccai.MaxParams)
+			return up, err
+		}
 	}
 }
 

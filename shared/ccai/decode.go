@@ -25,13 +25,17 @@ const DefaultMaxBody = 1 << 20
 // Values in the body win over the query string.
 //
 // Errors: TooLarge past maxBody bytes, UnsupportedMediaType for another
-// content type, Invalid for a malformed body.
+// content type, Invalid for a malformed body or more than MaxParams
+// parameters.
 func DecodeParams(r *http.Request, maxBody int64) (Params, error) {
 	var p Params
-	for k, vs := range r.URL.Query() {
-		if len(vs) > 0 {
-			p.Set(k, vs[0])
-		}
+	// Go's parser of query strings and forms gives up, parsing nothing,
+	// past 10000 "&"-separated pairs: count them first.
+	if err := tooManyParams(strings.Count(r.URL.RawQuery, "&") + 1); err != nil {
+		return p, err
+	}
+	if err := setFirst(&p, r.URL.Query()); err != nil {
+		return p, err
 	}
 	if r.Body == nil || r.Body == http.NoBody {
 		return p, nil
@@ -58,14 +62,14 @@ func DecodeParams(r *http.Request, maxBody int64) (Params, error) {
 	looksJSON := trimmed[0] == '{' || trimmed[0] == '['
 	switch {
 	case mediaType == "application/x-www-form-urlencoded" && !looksJSON:
+		if err := tooManyParams(bytes.Count(body, []byte("&")) + 1); err != nil {
+			return p, err
+		}
 		values, err := url.ParseQuery(string(body))
 		if err != nil {
 			return p, crm.Errorf(crm.Invalid, "malformed form body: %v", err)
 		}
-		for k, vs := range values {
-			p.Set(k, vs[0])
-		}
-		return p, nil
+		return p, setFirst(&p, values)
 	case mediaType == "multipart/form-data":
 		return p, decodeMultipartFields(&p, body, mparams["boundary"])
 	case mediaType == "", mediaType == "application/json", strings.HasSuffix(mediaType, "+json"),
@@ -76,7 +80,23 @@ func DecodeParams(r *http.Request, maxBody int64) (Params, error) {
 	}
 }
 
+// setFirst sets the first value of every key of values.
+func setFirst(p *Params, values url.Values) error {
+	for k, vs := range values {
+		if len(vs) == 0 {
+			continue
+		}
+		if err := p.Set(k, vs[0]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func decodeJSON(p *Params, body []byte) error {
+	if err := CheckJSONParams(body); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var v any
@@ -89,44 +109,63 @@ func decodeJSON(p *Params, body []byte) error {
 	switch v := v.(type) {
 	case map[string]any:
 		for k, val := range v {
-			addValue(p, k, val)
+			if err := addValue(p, k, val); err != nil {
+				return err
+			}
 		}
 		return nil
 	case []any:
-		return addObjects(p, "", v)
+		if !allObjects(v) {
+			return crm.Errorf(crm.Invalid, "a JSON array body must hold objects")
+		}
+		return addObjects(p, v)
 	default:
 		return crm.Errorf(crm.Invalid, "JSON body must be an object, not %s", jsonKind(v))
 	}
 }
 
 // addValue adds one top-level key: a scalar is a parameter; an object or an
-// array of objects is a container whose fields are parameters.
-func addValue(p *Params, key string, v any) {
+// array of objects is a container whose fields are parameters; another
+// array is a parameter holding its JSON.
+func addValue(p *Params, key string, v any) error {
 	switch v := v.(type) {
 	case map[string]any:
-		for k, val := range v {
-			p.Set(k, scalar(val))
-		}
+		return addFields(p, v)
 	case []any:
-		if addObjects(p, key, v) != nil {
-			p.Set(key, scalar(v))
+		if allObjects(v) {
+			return addObjects(p, v)
 		}
-	default:
-		p.Set(key, scalar(v))
 	}
+	return p.Set(key, scalar(v))
+}
+
+// allObjects reports whether every item is a JSON object.
+func allObjects(items []any) bool {
+	for _, it := range items {
+		if _, ok := it.(map[string]any); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // addObjects adds the fields of an array of objects (the array container
-// form); it fails, adding nothing, if an element is not an object.
-func addObjects(p *Params, key string, items []any) error {
+// form).
+func addObjects(p *Params, items []any) error {
 	for _, it := range items {
-		if _, ok := it.(map[string]any); !ok {
-			return crm.Errorf(crm.Invalid, "array %q must hold objects", key)
+		if err := addFields(p, it.(map[string]any)); err != nil {
+			return err
 		}
 	}
-	for _, it := range items {
-		for k, val := range it.(map[string]any) {
-			p.Set(k, scalar(val))
+	return nil
+}
+
+// addFields adds the fields of a container object; a value that is an
+// object or an array is a parameter holding its JSON.
+func addFields(p *Params, obj map[string]any) error {
+	for k, val := range obj {
+		if err := p.Set(k, scalar(val)); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -24,13 +24,15 @@ func decodeMultipartFields(p *Params, body []byte, boundary string) error {
 		if err != nil {
 			return crm.Errorf(crm.Invalid, "malformed multipart body: %v", err)
 		}
-		if part.FileName() != "" || part.FormName() == "" {
+		if part.FileName() != "" {
 			continue
 		}
 		v, err := io.ReadAll(io.LimitReader(part, DefaultMaxBody))
 		if err != nil {
 			return crm.Errorf(crm.Invalid, "malformed multipart body: %v", err)
 		}
-		p.Set(part.FormName(), string(v))
+		if err := p.Set(part.FormName(), string(v)); err != nil { // a part without a name counts too
+			return err
+		}
 	}
 }

@@ -17,9 +17,13 @@
 // term (Field:op:, possibly after opening parentheses) or the end of the
 // input. So "(Company:equals:Marks and Spencer)" is one term and
 // "(a:equals:x and b:equals:y)" is two.
+//
+// Parsing takes time linear in the input. An expression holds at most
+// MaxTerms terms, nested in at most maxDepth parentheses.
 package query
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -56,6 +60,12 @@ func (e *SyntaxError) Error() string {
 // maxDepth bounds the nesting of parentheses, so that hostile input cannot
 // exhaust the stack.
 const maxDepth = 100
+
+// MaxTerms bounds the terms of an expression: each one is a store query.
+const MaxTerms = 50
+
+// tooManyTerms is the error message for more than MaxTerms terms.
+var tooManyTerms = fmt.Sprintf("more than %d terms", MaxTerms)
 
 // operators maps each accepted spelling of an operator, lower-cased, to its
 // normal form.
@@ -165,10 +175,12 @@ func quoteValue(v string) string {
 	return v
 }
 
-// parser holds the input and the offset of the next byte to read.
+// parser holds the input, the offset of the next byte to read and the
+// number of terms read.
 type parser struct {
-	s   string
-	pos int
+	s     string
+	pos   int
+	terms int
 }
 
 // errorf returns a *SyntaxError at offset.
@@ -257,7 +269,7 @@ func (p *parser) parsePrimary(depth int) (Expr, error) {
 
 	open := p.pos
 	if depth >= maxDepth {
-		return nil, p.errorf(open, "too deeply nested")
+		return nil, p.errorf(open, "parentheses nested more than %d deep", maxDepth)
 	}
 	start := open + 1
 	for start < len(p.s) && isSpace(p.s[start]) {
@@ -338,6 +350,9 @@ func (p *parser) head(start int) (field, op string, valueStart int, err error) {
 
 // term builds the Term for the term at start from its raw value.
 func (p *parser) term(start int, field, op, raw string) (Expr, error) {
+	if p.terms++; p.terms > MaxTerms {
+		return nil, p.errorf(start, "%s", tooManyTerms)
+	}
 	value := unquote(strings.TrimSpace(raw))
 	if value == "" {
 		return nil, p.errorf(start, "empty value for field %q", field)
@@ -358,22 +373,33 @@ func unquote(v string) string {
 // whitespace followed by a keyword that splits the value (see splitsValue).
 // unclosed is the offset of a '(' of the value left open at the end, or -1.
 func valueEnd(s string, i int, bare bool) (end, unclosed int) {
-	var opens []int
+	depth, outer := 0, -1 // outer: the '(' that took depth from 0 to 1
 	for ; i < len(s); i++ {
 		switch c := s[i]; {
 		case c == '(':
-			opens = append(opens, i)
+			if depth == 0 {
+				outer = i
+			}
+			depth++
 		case c == ')':
-			if len(opens) == 0 {
+			if depth == 0 {
 				return i, -1
 			}
-			opens = opens[:len(opens)-1]
-		case bare && len(opens) == 0 && isSpace(c) && connectiveAt(s, i):
-			return i, -1
+			depth--
+		case bare && depth == 0 && isSpace(c):
+			// A run of whitespace is looked at once, from its first
+			// byte: looking again from each byte would take time
+			// quadratic in its length.
+			if connectiveAt(s, i) {
+				return i, -1
+			}
+			for i+1 < len(s) && isSpace(s[i+1]) {
+				i++
+			}
 		}
 	}
-	if len(opens) > 0 {
-		return len(s), opens[0]
+	if depth > 0 {
+		return len(s), outer
 	}
 	return len(s), -1
 }
@@ -483,4 +509,34 @@ func isFieldByte(c byte) bool {
 // isSpace reports whether c is ASCII whitespace.
 func isSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
+}
+
+// CountTerms returns the number of terms in e.
+func CountTerms(e Expr) int {
+	switch e := e.(type) {
+	case Term:
+		return 1
+	case And:
+		return countAll(e)
+	case Or:
+		return countAll(e)
+	}
+	return 0
+}
+
+func countAll(items []Expr) int {
+	n := 0
+	for _, e := range items {
+		n += CountTerms(e)
+	}
+	return n
+}
+
+// CheckTerms returns an error if e, an expression built from several
+// parsed ones, has more than MaxTerms terms.
+func CheckTerms(e Expr) error {
+	if CountTerms(e) > MaxTerms {
+		return errors.New(tooManyTerms)
+	}
+	return nil
 }

@@ -132,7 +132,7 @@ func TestParseErrors(t *testing.T) {
 		{"group of junk", "(hello)", "expected term at 1"},
 		{"junk in group", "((a:equals:b) xor (c:equals:d))", "expected and/or at 14"},
 		{"bad field", "(na me:equals:x)", "expected term at 1"},
-		{"too deep", strings.Repeat("(", 200) + "a:equals:b" + strings.Repeat(")", 200), "too deeply nested at 100"},
+		{"too deep", strings.Repeat("(", 200) + "a:equals:b" + strings.Repeat(")", 200), "parentheses nested more than 100 deep at 100"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
