@@ -1,6 +1,7 @@
 package oauthserver_test
 
 import (
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -120,4 +121,36 @@ func newServer(t *testing.T, frameAncestors string) *oauthserver.Server {
 		t.Fatal(err)
 	}
 	return &oauthserver.Server{Provider: provider, Signin: si, Limiter: auth.NewLimiter(), Log: log, FrameAncestors: frameAncestors}
+}
+
+// TestWithoutSignin: when sign-in could not be set up, the pages that
+// need a user answer 503, and CCAI Platform's /token and /revoke still
+// answer as the OAuth server (here: a wrong client is told invalid_client).
+func TestWithoutSignin(t *testing.T) {
+	s := newServer(t, "")
+	s.Signin, s.SigninErr = nil, errors.New("CRM_SESSION_KEY is not set")
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	for _, path := range []string{"/signin", "/signin/google", "/authorize?client_id=ccaip"} {
+		res, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusServiceUnavailable {
+			t.Errorf("GET %s: got %d, want 503", path, res.StatusCode)
+		}
+	}
+	for _, path := range []string{"/token", "/revoke"} {
+		res, err := http.PostForm(srv.URL+path, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"x"}, "token": {"x"},
+			"client_id": {"ccaip"}, "client_secret": {"wrong"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusUnauthorized || !strings.Contains(string(body), "invalid_client") {
+			t.Errorf("POST %s: got %d %s, want 401 invalid_client", path, res.StatusCode, body)
+		}
+	}
 }
