@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"mime"
@@ -12,7 +13,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/textproto"
+	"strconv"
 	"testing"
+
+	"cloud.google.com/go/storage"
+	"google.golang.org/api/iterator"
 
 	"example.com/crm/functions/uploadfile"
 	"example.com/crm/shared/ccai"
@@ -298,4 +303,46 @@ func TestFilenameStaysOneParameter(t *testing.T) {
 		t.Errorf("a header was injected: %v", resp.Header)
 	}
 	checkServed(t, "GET", resp, "audio/mpeg", "inline", name)
+}
+
+// A multipart body that turns out bad after its file part was streamed
+// (here: too many fields after it) answers 422 and leaves no temporary
+// object behind.
+func TestBadBodyAfterFilePartLeavesNothing(t *testing.T) {
+	e := newEnv(t)
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	fw, err := w.CreateFormFile("file", "call.mp3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw.Write([]byte("ID3 a recording streamed before the fields"))
+	for i := range ccai.MaxParams + 1 {
+		w.WriteField("k"+strconv.Itoa(i), "v")
+	}
+	w.Close()
+	resp, err := http.Post(e.srv.URL+"/records/"+e.record+"/attachments", w.FormDataContentType(), &b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("status: got %d, want 422", resp.StatusCode)
+	}
+	client, err := storage.NewClient(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	it := client.Bucket(e.bucket).Objects(context.Background(), nil)
+	for {
+		o, err := it.Next()
+		if errors.Is(err, iterator.Done) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Errorf("object left in the bucket: %s", o.Name)
+	}
 }

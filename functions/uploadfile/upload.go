@@ -91,6 +91,7 @@ func (h Handler) upload(ctx context.Context, req *ccai.Request) (ccai.Response, 
 		return ccai.Response{}, crm.Errorf(crm.UnsupportedMediaType, "content type %q is not accepted: send multipart/form-data or JSON with the file in base64", mediaType)
 	}
 	if err != nil {
+		h.discard(up.tmp) // a file part streamed before the body turned out bad
 		return ccai.Response{}, err
 	}
 	if !up.found {
