@@ -19,7 +19,9 @@ import (
 func jsonBody(r io.Reader, size int64, p *ccai.Params) (file []byte, err error) {
 	var buf bytes.Buffer
 	if size > 0 && size <= MaxUpload {
-		buf.Grow(int(size) + 1)
+		// ReadFrom wants MinRead bytes free before each read, EOF included:
+		// less, and it would copy the whole body into a buffer twice the size.
+		buf.Grow(int(size) + bytes.MinRead)
 	}
 	if _, err := buf.ReadFrom(r); err != nil {
 		return nil, bodyError(err, "reading the body")
