@@ -10,7 +10,6 @@ import (
 	"example.com/crm/shared/ccaiplayer"
 	"example.com/crm/shared/localstack"
 	"example.com/crm/shared/portal"
-	"example.com/crm/shared/testenv"
 )
 
 // Every endpoint answers 401 without the right credentials, and any of
@@ -54,21 +53,9 @@ func TestCustomHeaderOnEveryEndpoint(t *testing.T) {
 // A deployment set to basic authentication: the flow works with the
 // portal's username and password, and nothing else gets in.
 func TestBasicAuthStack(t *testing.T) {
-	emu := testenv.All(t)
-	dir := t.TempDir()
-	s, err := localstack.Start(context.Background(), localstack.Options{
-		Dir: dir, Project: testenv.Project(), FirestoreHost: emu.Firestore, Log: logWriter(dir),
-		PubSubHost: emu.PubSub, GCSHost: emu.GCS, GCSEvents: emu.GCSEvents,
+	_, settings := startStack(t, localstack.Options{
 		Auth: auth.Config{Method: auth.MethodBasic, BasicUsername: "ccaip", BasicPassword: "s3cret-basic-pass"},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Stop()
-	settings, err := portal.Read(s.SettingsPath)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if settings.Auth.Method != "basic" || settings.Auth.Basic == nil || settings.Auth.Basic.Password != "s3cret-basic-pass" {
 		t.Fatalf("auth settings: got %+v", settings.Auth)
 	}

@@ -10,6 +10,9 @@ import (
 
 	"example.com/crm/shared/ccai"
 	"example.com/crm/shared/ccaiplayer"
+	"example.com/crm/shared/localstack"
+	"example.com/crm/shared/portal"
+	"example.com/crm/shared/testenv"
 )
 
 // uniquePhone returns a fresh E.164 number in country cc ("1", "44", ...)
@@ -78,4 +81,29 @@ func record(t *testing.T, p *ccaiplayer.Player, id string) ccai.RecordDetailJSON
 		t.Fatalf("read record %s: %d %v", id, status, err)
 	}
 	return r
+}
+
+// startStack starts a deployment of the test's own (a fresh limiter, its
+// own settings) on the emulators, stopped when the test ends: o gives what
+// differs (the method, keys, environment); the emulators, folder, project
+// and log (logWriter, unless o.Log is set) are filled in. It returns the
+// stack and the portal settings file it wrote.
+func startStack(t *testing.T, o localstack.Options) (*localstack.Stack, portal.Settings) {
+	t.Helper()
+	emu := testenv.All(t)
+	o.Dir, o.Project = t.TempDir(), testenv.Project()
+	o.FirestoreHost, o.PubSubHost, o.GCSHost, o.GCSEvents = emu.Firestore, emu.PubSub, emu.GCS, emu.GCSEvents
+	if o.Log == nil {
+		o.Log = logWriter(o.Dir)
+	}
+	s, err := localstack.Start(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	settings, err := portal.Read(s.SettingsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, settings
 }

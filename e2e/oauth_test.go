@@ -15,29 +15,16 @@ import (
 	"example.com/crm/shared/ccaiplayer"
 	"example.com/crm/shared/localstack"
 	"example.com/crm/shared/portal"
-	"example.com/crm/shared/testenv"
 )
 
 // oauthStack starts a deployment whose method is OAuth, with short
 // token and code lifetimes so that expiry can be seen; env overrides them.
 func oauthStack(t *testing.T, env ...string) portal.Settings {
 	t.Helper()
-	emu := testenv.All(t)
-	dir := t.TempDir()
-	s, err := localstack.Start(context.Background(), localstack.Options{
-		Dir: dir, Project: testenv.Project(), FirestoreHost: emu.Firestore, Log: logWriter(dir),
-		PubSubHost: emu.PubSub, GCSHost: emu.GCS, GCSEvents: emu.GCSEvents,
+	_, settings := startStack(t, localstack.Options{
 		Auth: auth.Config{Method: auth.MethodOAuth},
 		Env:  append([]string{"CRM_ACCESS_TOKEN_TTL=3s", "CRM_OAUTH_CODE_TTL=2s"}, env...),
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Stop)
-	settings, err := portal.Read(s.SettingsPath)
-	if err != nil {
-		t.Fatal(err)
-	}
 	o := settings.Auth.OAuth
 	if settings.Auth.Method != "oauth" || o == nil || o.AuthorizationURL == "" || o.TokenURL == "" || o.ClientID == "" || o.ClientSecret == "" || o.TestLogin == nil {
 		t.Fatalf("OAuth settings incomplete: %+v", settings.Auth)

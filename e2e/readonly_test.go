@@ -17,8 +17,6 @@ import (
 	"example.com/crm/shared/ccaiplayer"
 	"example.com/crm/shared/dbcost"
 	"example.com/crm/shared/localstack"
-	"example.com/crm/shared/portal"
-	"example.com/crm/shared/testenv"
 )
 
 // readOnlyInTerraform returns the entry points terraform/functions.tf
@@ -64,21 +62,8 @@ func TestReadOnlyFunctionsNeverWrite(t *testing.T) {
 	if got := readOnlyInTerraform(t); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("read-only functions in terraform/functions.tf: got %v, want %v", got, want)
 	}
-	emu := testenv.All(t)
 	logs := &syncBuffer{}
-	s, err := localstack.Start(context.Background(), localstack.Options{
-		Dir: t.TempDir(), Project: testenv.Project(), FirestoreHost: emu.Firestore, Log: logs,
-		PubSubHost: emu.PubSub, GCSHost: emu.GCS, GCSEvents: emu.GCSEvents,
-		Auth: auth.Config{Method: auth.MethodOAuth},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Stop)
-	settings, err := portal.Read(s.SettingsPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, settings := startStack(t, localstack.Options{Log: logs, Auth: auth.Config{Method: auth.MethodOAuth}})
 	ctx := context.Background()
 	p := ccaiplayer.New(settings)
 	if err := p.Connect(ctx); err != nil {

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -16,34 +15,20 @@ import (
 	"example.com/crm/shared/auth"
 	"example.com/crm/shared/ccaiplayer"
 	"example.com/crm/shared/localstack"
-	"example.com/crm/shared/portal"
 	"example.com/crm/shared/signin"
-	"example.com/crm/shared/testenv"
 )
 
 // The deployed OAuth function's sign-in: its pages may be framed only by
 // CRM_FRAME_ANCESTORS, a session cookie signed with the OAuth token key
 // is no session, and sign-out ends the session for good.
 func TestOAuthSignInSessions(t *testing.T) {
-	emu := testenv.All(t)
-	dir := t.TempDir()
 	const signingKey = "the OAuth token signing key, 32+ characters"
 	const adminPassword = "the administrator's password"
-	s, err := localstack.Start(context.Background(), localstack.Options{
-		Dir: dir, Project: testenv.Project(), FirestoreHost: emu.Firestore, Log: logWriter(dir),
-		PubSubHost: emu.PubSub, GCSHost: emu.GCS, GCSEvents: emu.GCSEvents,
+	s, settings := startStack(t, localstack.Options{
 		Auth:       auth.Config{Method: auth.MethodOAuth},
 		SigningKey: signingKey, AdminPassword: adminPassword,
 		Env: []string{"CRM_FRAME_ANCESTORS='self' https://portal.example"},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Stop)
-	settings, err := portal.Read(s.SettingsPath)
-	if err != nil {
-		t.Fatal(err)
-	}
 	authorize, err := ccaiplayer.New(settings).AuthorizeURL("", nil)
 	if err != nil {
 		t.Fatal(err)
