@@ -59,24 +59,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, SigninPath, http.StatusSeeOther)
 	})
-	return securityHeaders(mux, s.FrameAncestors)
-}
-
-// securityHeaders: no caching of pages with tokens or forms; the pages
-// may be framed only by frameAncestors (the CCAI Platform portal's
-// origins), by nobody when it is empty.
-func securityHeaders(h http.Handler, frameAncestors string) http.Handler {
-	if frameAncestors == "" {
-		frameAncestors = "'none'"
-	}
-	csp := "frame-ancestors " + frameAncestors
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Security-Policy", csp)
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("Referrer-Policy", "no-referrer")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		h.ServeHTTP(w, r)
-	})
+	return signin.PageHeaders(mux, s.FrameAncestors)
 }
 
 // signinMissing answers the pages that need a signed-in user when

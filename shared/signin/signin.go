@@ -86,6 +86,25 @@ func New(cfg Config) (*Service, error) {
 	return &Service{cfg: cfg, session: newSigner(cfg.SessionKey, "session"), csrf: newSigner(cfg.SessionKey, "csrf"), oidc: newSigner(cfg.SessionKey, "oidc")}, nil
 }
 
+// PageHeaders wraps the handler of pages the CRM serves to its users
+// (sign-in, consent, and every page after them): they are never cached
+// (they hold tokens and forms), send no referrer, and may be framed only
+// by frameAncestors, the CSP sources of the CCAI Platform portal
+// (config.Config.FrameAncestors), by nobody when it is empty.
+func PageHeaders(h http.Handler, frameAncestors string) http.Handler {
+	if frameAncestors == "" {
+		frameAncestors = "'none'"
+	}
+	csp := "frame-ancestors " + frameAncestors
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", csp)
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		h.ServeHTTP(w, r)
+	})
+}
+
 const (
 	sessionCookie = "crm_session"
 	csrfCookie    = "crm_csrf"

@@ -638,3 +638,22 @@ func TestCSRFFailureNotCounted(t *testing.T) {
 		t.Errorf("Locked after CSRF failures: got %v, want 0", wait)
 	}
 }
+
+// PageHeaders: the one place the CRM's pages get their frame-ancestors
+// and caching headers.
+func TestPageHeaders(t *testing.T) {
+	for _, tt := range []struct{ setting, want string }{
+		{"'self' https://*.ccaiplatform.com", "frame-ancestors 'self' https://*.ccaiplatform.com"},
+		{"", "frame-ancestors 'none'"},
+	} {
+		rec := httptest.NewRecorder()
+		signin.PageHeaders(http.NotFoundHandler(), tt.setting).ServeHTTP(rec, httptest.NewRequest("GET", "/x", nil))
+		h := rec.Header()
+		if got := h.Get("Content-Security-Policy"); got != tt.want {
+			t.Errorf("setting %q: Content-Security-Policy: got %q, want %q", tt.setting, got, tt.want)
+		}
+		if h.Get("Cache-Control") != "no-store" || h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "no-referrer" {
+			t.Errorf("setting %q: headers %v", tt.setting, h)
+		}
+	}
+}
