@@ -90,3 +90,44 @@ func race(t *testing.T, p *ccaiplayer.Player, name string, v ccaiplayer.Vars) []
 	}
 	return ids
 }
+
+// An account with only a name and a record without a session have no
+// identity: the request is their key for the retry window, so retries
+// (in whatever form) make one, and a different body makes another.
+func TestRetriesOfCreatesWithoutIdentity(t *testing.T) {
+	p := newPlayer(t)
+	v := ccaiplayer.Vars{"NAME": "Guest " + uniqueID(t), "LANG": "en"}
+	acc := sendFive(t, p, "create_account", v)
+	// The same request in another form.
+	ep := p.Endpoint("create_account")
+	ep.RequestDataFormat, ep.ContainerType, ep.ContainerName = "container", "array", "data"
+	if again := call(t, p, "create_account", v, 200); again.ID != acc {
+		t.Errorf("create account in container form: got %s, want %s", again.ID, acc)
+	}
+	v["LANG"] = "fr"
+	if other := call(t, p, "create_account", v, 201); other.ID == acc {
+		t.Errorf("a different body got the same account %s", acc)
+	}
+
+	r := ccaiplayer.Vars{"ACCOUNT_ID": acc, "TICKET_SUBJECT": "Callback request"}
+	rec := sendFive(t, p, "create_record", r)
+	r["TICKET_SUBJECT"] = "Another request"
+	if other := call(t, p, "create_record", r, 201); other.ID == rec {
+		t.Errorf("a different body got the same record %s", rec)
+	}
+	if a := account(t, p, acc); len(a.Records) != 2 {
+		t.Errorf("account records: got %v, want two", a.Records)
+	}
+}
+
+// sendFive sends the same create five times: 201 and then 200, one id.
+func sendFive(t *testing.T, p *ccaiplayer.Player, name string, v ccaiplayer.Vars) string {
+	t.Helper()
+	first := call(t, p, name, v, 201)
+	for i := range 4 {
+		if again := call(t, p, name, v, 200); again.ID != first.ID {
+			t.Fatalf("%s, send %d: got %s, want %s", name, i+2, again.ID, first.ID)
+		}
+	}
+	return first.ID
+}

@@ -80,7 +80,8 @@ resource "google_firestore_index" "pending_files_unreported_created" {
 
 # TTL policies: Firestore deletes a document some time (usually within a day)
 # after the timestamp in expires_at has passed, so expired OAuth codes and
-# tokens and old authentication failure counters do not pile up. The code must still
+# tokens, old authentication failure counters and the request keys of past
+# creates do not pile up. The code must still
 # treat an expired document as absent. The fields keep their default
 # single-field indexes (no index_config).
 
@@ -107,4 +108,17 @@ resource "google_firestore_field" "auth_failures_expires_at" {
   # Field configuration changes are long-running operations on the database;
   # one at a time avoids conflicts.
   depends_on = [google_firestore_field.oauth_expires_at]
+}
+
+# Request keys of creates that carry no identity key (collection
+# "request_keys"): kept for the retry window (crm.RetryWindow).
+resource "google_firestore_field" "request_keys_expires_at" {
+  project    = var.project_id
+  database   = google_firestore_database.crm.name
+  collection = "request_keys"
+  field      = "expires_at"
+
+  ttl_config {}
+
+  depends_on = [google_firestore_field.auth_failures_expires_at]
 }

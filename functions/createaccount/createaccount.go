@@ -1,6 +1,7 @@
 // Package createaccount is the "create an account" endpoint. It is
 // idempotent: an account already holding the phone number, email or
-// custom user id sent is returned instead of a second one.
+// custom user id sent is returned instead of a second one; an account
+// with none of them is known by the request for crm.RetryWindow.
 package createaccount
 
 import (

@@ -1,6 +1,7 @@
 // Package createrecord is the "create a record" endpoint. It is
 // idempotent: a record already made for the call, chat or session sent is
-// returned instead of a second one.
+// returned instead of a second one; a record with no session is known by
+// the request for crm.RetryWindow.
 package createrecord
 
 import (

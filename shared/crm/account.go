@@ -159,8 +159,11 @@ type AccountStore interface {
 	FindAccounts(ctx context.Context, c AccountCondition, limit int) ([]Account, error)
 	// CreateAccount stores a under a new id, unless an account already
 	// holds one of a's Keys: then that account, with what a adds merged
-	// in, is returned and created is false. Safe under concurrency: any
-	// number of simultaneous identical calls leave one account.
+	// in, is returned and created is false. An account with no Keys is
+	// known by its RequestKey for RetryWindow: the same account created
+	// again within it returns the first one as it is now (created false);
+	// after it, makes a new one. Safe under concurrency: any number of
+	// simultaneous identical calls leave one account.
 	// Errors: Invalid, Unavailable.
 	CreateAccount(ctx context.Context, a Account) (acc Account, created bool, err error)
 }

@@ -139,7 +139,9 @@ type RecordStore interface {
 	FindRecords(ctx context.Context, f RecordFilter, limit int) ([]Record, error)
 	// CreateRecord stores r under a new id, unless a record already holds
 	// one of r's session keys: then that record, with r applied as a
-	// patch of what it lacks, is returned and created is false. Safe under
+	// patch of what it lacks, is returned and created is false. A record
+	// with no session is known by its RequestKey for RetryWindow, as an
+	// account with no Keys is (AccountStore.CreateAccount). Safe under
 	// concurrency. Errors: Invalid (no such account), Unavailable.
 	CreateRecord(ctx context.Context, r Record) (rec Record, created bool, err error)
 	// UpdateRecord applies p to the record with id. Sessions that p adds

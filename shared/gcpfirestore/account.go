@@ -145,14 +145,15 @@ func (s *Store) CreateAccount(ctx context.Context, a crm.Account) (crm.Account, 
 	a.CreatedAt, a.UpdatedAt = now, now
 	keys := a.Keys()
 	if len(keys) == 0 {
-		// Nothing identifies the account (an anonymous caller): it can
-		// only be created anew.
-		ref := s.client.Collection(accountsCol).NewDoc()
-		if _, err := ref.Create(ctx, toAccountDoc(a)); err != nil {
-			return crm.Account{}, false, storeError("create account", err)
+		// Nothing identifies the account (an anonymous caller): the
+		// request itself does, for the retry window.
+		id, created, err := s.createOnce(ctx, "account", accountsCol, a.RequestKey(), toAccountDoc(a), nil, now)
+		if err != nil || created {
+			a.ID = id
+			return a, created, err
 		}
-		a.ID = ref.ID
-		return a, true, nil
+		acc, err := s.GetAccount(ctx, id)
+		return acc, false, err
 	}
 	keyRefs := make([]*firestore.DocumentRef, len(keys))
 	for i, k := range keys {
@@ -243,11 +244,19 @@ func (s *Store) holderOf(ctx context.Context, refs []*firestore.DocumentRef) (st
 // no locks and cannot time out on each other: one commit wins, the others
 // fail with AlreadyExists (lostRace) and look again.
 func (s *Store) createWithKeys(ctx context.Context, ref *firestore.DocumentRef, doc any, keyRefs []*firestore.DocumentRef, kind string, now time.Time) error {
+	return s.createWith(ctx, ref, doc, func(tx *firestore.Transaction) error {
+		return createKeys(tx, keyRefs, kind, ref.ID, now)
+	})
+}
+
+// createWith creates a document and what claim writes in one atomic
+// commit that reads nothing (see createWithKeys).
+func (s *Store) createWith(ctx context.Context, ref *firestore.DocumentRef, doc any, claim func(*firestore.Transaction) error) error {
 	return s.client.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
 		if err := tx.Create(ref, doc); err != nil {
 			return err
 		}
-		return createKeys(tx, keyRefs, kind, ref.ID, now)
+		return claim(tx)
 	}, firestore.MaxAttempts(1))
 }
 

@@ -52,6 +52,19 @@ func TestOperationCounts(t *testing.T) {
 		rec, _, err = s.CreateRecord(ctx, crm.Record{AccountID: acc.ID, Sessions: []crm.Session{{Kind: crm.SessionCall, ID: "1"}}})
 		return err
 	})
+	anon := crm.Account{Name: "Cost anonymous"}
+	measure("create an account with no identity (its request key)", 1, 2, func(ctx context.Context) error {
+		_, _, err := s.CreateAccount(ctx, anon)
+		return err
+	})
+	measure("create it again", 2, 0, func(ctx context.Context) error {
+		_, _, err := s.CreateAccount(ctx, anon)
+		return err
+	})
+	measure("create a record with no session (its request key)", 2, 2, func(ctx context.Context) error {
+		_, _, err := s.CreateRecord(ctx, crm.Record{AccountID: acc.ID, Subject: "Cost"})
+		return err
+	})
 	measure("comment", 1, 2, func(ctx context.Context) error {
 		_, _, err := s.AddComment(ctx, rec.ID, crm.Comment{Body: "hi"})
 		return err

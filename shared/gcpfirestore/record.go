@@ -148,6 +148,18 @@ func (s *Store) CreateRecord(ctx context.Context, r crm.Record) (crm.Record, boo
 		r.Status = crm.StatusOpen
 	}
 	keys := r.Keys()
+	if len(keys) == 0 {
+		// No session identifies the record: the request itself does,
+		// for the retry window.
+		check := func() error { return s.checkAccount(ctx, r.AccountID) }
+		id, created, err := s.createOnce(ctx, "record", recordsCol, r.RequestKey(), toRecordDoc(r), check, now)
+		if err != nil || created {
+			r.ID = id
+			return r, created, err
+		}
+		rec, err := s.GetRecord(ctx, id)
+		return rec, false, err
+	}
 	keyRefs := make([]*firestore.DocumentRef, len(keys))
 	for i, k := range keys {
 		keyRefs[i] = s.keyRef("record", k)
@@ -161,9 +173,7 @@ func (s *Store) CreateRecord(ctx context.Context, r crm.Record) (crm.Record, boo
 			rec, err := s.fillRecord(ctx, holder, r, keyRefs, now)
 			return rec, false, err
 		}
-		if _, err := s.GetAccount(ctx, r.AccountID); crm.ErrorCode(err) == crm.NotFound {
-			return crm.Record{}, false, crm.Errorf(crm.Invalid, "account %q does not exist", r.AccountID)
-		} else if err != nil {
+		if err := s.checkAccount(ctx, r.AccountID); err != nil {
 			return crm.Record{}, false, err
 		}
 		ref := s.client.Collection(recordsCol).NewDoc()
@@ -178,6 +188,16 @@ func (s *Store) CreateRecord(ctx context.Context, r crm.Record) (crm.Record, boo
 		return r, true, nil
 	}
 	return crm.Record{}, false, crm.Errorf(crm.Unavailable, "too many simultaneous creates; try again")
+}
+
+// checkAccount makes sure the account of a new record exists: Invalid
+// when it does not.
+func (s *Store) checkAccount(ctx context.Context, id string) error {
+	_, err := s.GetAccount(ctx, id)
+	if crm.ErrorCode(err) == crm.NotFound {
+		return crm.Errorf(crm.Invalid, "account %q does not exist", id)
+	}
+	return err
 }
 
 // fillRecord returns the record holder, given what a repeated create r

@@ -11,6 +11,10 @@
 //	                              "record:call:1418"): created in the same
 //	                              transaction as its holder, so a key has
 //	                              one holder however many creates race.
+//	request_keys/{key}            which account or record a create with no
+//	                              identity key made (crm.Account.RequestKey,
+//	                              crm.Record.RequestKey), until expires_at
+//	                              (crm.RetryWindow; a TTL policy deletes it)
 //	signin/user:{user}            a CRM user's session generation
 //	                              (SessionStore)
 package gcpfirestore
@@ -35,6 +39,9 @@ const (
 	recordsCol  = "records"
 	commentsCol = "comments"
 	keysCol     = "keys"
+	// requestKeysCol holds the request keys of creates that carry no
+	// identity key (requestkey.go).
+	requestKeysCol = "request_keys"
 )
 
 // Store implements crm.AccountStore and crm.RecordStore on Firestore.

@@ -143,16 +143,6 @@ func TestFindAccountsByEveryField(t *testing.T) {
 	}
 }
 
-func TestAnonymousAccountsAreSeparate(t *testing.T) {
-	ctx := context.Background()
-	s := newStore(t)
-	a1, c1, err1 := s.CreateAccount(ctx, crm.Account{Name: "Anonymous"})
-	a2, c2, err2 := s.CreateAccount(ctx, crm.Account{Name: "Anonymous"})
-	if err1 != nil || err2 != nil || !c1 || !c2 || a1.ID == a2.ID {
-		t.Fatalf("got %s/%v/%v and %s/%v/%v, want two new accounts", a1.ID, c1, err1, a2.ID, c2, err2)
-	}
-}
-
 func TestRecordsAreIdempotentPerSession(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
