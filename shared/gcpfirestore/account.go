@@ -148,9 +148,12 @@ func (s *Store) CreateAccount(ctx context.Context, a crm.Account) (crm.Account, 
 		// Nothing identifies the account (an anonymous caller): the
 		// request itself does, for the retry window.
 		id, created, err := s.createOnce(ctx, "account", accountsCol, a.RequestKey(), toAccountDoc(a), nil, now)
-		if err != nil || created {
+		if err != nil {
+			return crm.Account{}, false, err
+		}
+		if created {
 			a.ID = id
-			return a, created, err
+			return a, true, nil
 		}
 		acc, err := s.GetAccount(ctx, id)
 		return acc, false, err

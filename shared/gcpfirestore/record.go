@@ -153,9 +153,12 @@ func (s *Store) CreateRecord(ctx context.Context, r crm.Record) (crm.Record, boo
 		// for the retry window.
 		check := func() error { return s.checkAccount(ctx, r.AccountID) }
 		id, created, err := s.createOnce(ctx, "record", recordsCol, r.RequestKey(), toRecordDoc(r), check, now)
-		if err != nil || created {
+		if err != nil {
+			return crm.Record{}, false, err
+		}
+		if created {
 			r.ID = id
-			return r, created, err
+			return r, true, nil
 		}
 		rec, err := s.GetRecord(ctx, id)
 		return rec, false, err
