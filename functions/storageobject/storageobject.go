@@ -1,7 +1,7 @@
 // Package storageobject processes what CCAI Platform writes into the
 // external storage bucket (CloudEvent google.cloud.storage.object.v1.finalized):
 // recordings, voicemails, photos, videos, chat and email transcripts are
-// linked to their session's record without copying the bytes; session
+// linked to the record of their session (of the kind their name tells) without copying the bytes; session
 // metadata files update the session (creating its record, and account,
 // when the CRM never saw the session). A file whose session no record has
 // yet waits and is linked as soon as one does. Nothing in the bucket is
@@ -115,12 +115,12 @@ func (h Handler) Process(ctx context.Context, obj Object) (Outcome, error) {
 	return out, nil
 }
 
-// sessionKeys are the sessions a name may belong to.
+// sessionKeys are the sessions a file belongs to: the one its name tells
+// (every name but metadata-{id}.json, whose kind its content tells). Call,
+// chat and email ids are separate sequences, so a file is never guessed
+// onto a session of another kind with the same number.
 func sessionKeys(n objectname.Name) []string {
-	if n.SessionKind != "" {
-		return []string{n.SessionKind + ":" + n.SessionID}
-	}
-	return []string{"call:" + n.SessionID, "chat:" + n.SessionID, "session:" + n.SessionID}
+	return []string{n.SessionKind + ":" + n.SessionID}
 }
 
 func (h Handler) attachment(ctx context.Context, obj Object, n objectname.Name) (crm.Attachment, error) {
@@ -250,7 +250,7 @@ func (h Handler) metadata(ctx context.Context, obj Object, n objectname.Name) (O
 		sum.Kind = n.SessionKind
 	}
 	if sum.Kind == "" || sum.ID == "" {
-		h.Log.WarnContext(ctx, "metadata file names no call or chat", "object", obj.Name)
+		h.Log.WarnContext(ctx, "metadata file tells no session kind (call, chat or email)", "object", obj.Name)
 		return Malformed, nil
 	}
 	sess := crm.Session{Kind: crm.SessionKind(sum.Kind), ID: sum.ID}

@@ -88,7 +88,7 @@ type Blobs interface {
 // session keys.
 type PendingFile struct {
 	Attachment           // RecordID empty
-	SessionKeys []string // the keys it may belong to ("call:1418"; all kinds when the name does not tell)
+	SessionKeys []string // the session it belongs to ("email:1418")
 	Reported    bool     // already reported as unlinked
 }
 

@@ -10,14 +10,18 @@ import (
 // SessionKind is the kind of CCAI Platform session a record was made for.
 type SessionKind string
 
-// The session kinds. SessionAny is a {SESSION_ID} whose kind is not known.
+// The session kinds. Call, chat and email ids are separate sequences:
+// call 1418 and email 1418 are different sessions, usually of different
+// customers. SessionAny is a {SESSION_ID} whose kind is not known.
 const (
-	SessionCall SessionKind = "call"
-	SessionChat SessionKind = "chat"
-	SessionAny  SessionKind = "session"
+	SessionCall  SessionKind = "call"
+	SessionChat  SessionKind = "chat"
+	SessionEmail SessionKind = "email"
+	SessionAny   SessionKind = "session"
 )
 
-// Session is a CCAI Platform call or chat attached to a record.
+// Session is a CCAI Platform call, chat or email session attached to a
+// record.
 type Session struct {
 	Kind SessionKind
 	ID   string
