@@ -26,6 +26,7 @@ import (
 	"example.com/crm/shared/crm"
 	"example.com/crm/shared/dbcost"
 	"example.com/crm/shared/filetype"
+	"example.com/crm/shared/ingest"
 	"example.com/crm/shared/metadata"
 	"example.com/crm/shared/objectname"
 )
@@ -148,78 +149,25 @@ func (h Handler) now() time.Time {
 	return time.Now().UTC()
 }
 
+// ingest is the one path that links files and publishes their events.
+func (h Handler) ingest() ingest.Service {
+	return ingest.Service{Store: h.Store, Events: h.Events, Log: h.Log}
+}
+
 // file links a recording, transcript or media file, or leaves it waiting.
 func (h Handler) file(ctx context.Context, obj Object, n objectname.Name) (Outcome, error) {
 	a, err := h.attachment(ctx, obj, n)
 	if err != nil {
 		return "", err
 	}
-	keys := sessionKeys(n)
-	linked, err := h.linkToSession(ctx, a, keys)
-	if err != nil || linked {
-		return Linked, err
-	}
-	if err := h.Store.AddPending(ctx, crm.PendingFile{Attachment: a, SessionKeys: keys}); err != nil {
+	linked, err := h.ingest().LinkFile(ctx, a, sessionKeys(n))
+	if err != nil {
 		return "", err
 	}
-	// A record may have gained the session between the look-up and the
-	// write: look again, so that the file cannot be left waiting.
-	for _, k := range keys {
-		id, err := h.Store.RecordOfSession(ctx, k)
-		if err != nil {
-			return "", err
-		}
-		if id != "" {
-			return Linked, h.linkPending(ctx, id)
-		}
+	if linked {
+		return Linked, nil
 	}
 	return Waiting, nil
-}
-
-// linkToSession attaches a to the record of the first of keys that has
-// one.
-func (h Handler) linkToSession(ctx context.Context, a crm.Attachment, keys []string) (bool, error) {
-	for _, k := range keys {
-		id, err := h.Store.RecordOfSession(ctx, k)
-		if err != nil {
-			return false, err
-		}
-		if id == "" {
-			continue
-		}
-		a.RecordID, a.SessionKey = id, k
-		a.ID = crm.AttachmentID(id, "storage:"+a.Bucket+"/"+a.Object)
-		att, created, err := h.Store.AddAttachment(ctx, a, true)
-		if err != nil {
-			return false, err
-		}
-		if created {
-			h.notifyAttachment(ctx, att)
-		}
-		return true, nil
-	}
-	return false, nil
-}
-
-func (h Handler) linkPending(ctx context.Context, recordID string) error {
-	rec, err := h.Store.GetRecord(ctx, recordID)
-	if err != nil {
-		return err
-	}
-	atts, err := h.Store.LinkPending(ctx, rec)
-	for _, a := range atts {
-		h.notifyAttachment(ctx, a)
-	}
-	return err
-}
-
-func (h Handler) notifyAttachment(ctx context.Context, a crm.Attachment) {
-	if h.Events == nil {
-		return
-	}
-	if err := h.Events.AttachmentAdded(ctx, a); err != nil {
-		h.Log.WarnContext(ctx, "attachment event not published", "record", a.RecordID, "attachment", a.ID, "error", err.Error())
-	}
 }
 
 // maxMetadata bounds the metadata file read into memory.
@@ -271,15 +219,11 @@ func (h Handler) metadata(ctx context.Context, obj Object, n objectname.Name) (O
 		}
 		a.RecordID, a.SessionKey = rec.ID, sess.Key()
 		a.ID = crm.AttachmentID(rec.ID, "metadata:"+sess.Key()) // one per session, later versions replace it
-		att, created, err := h.Store.AddAttachment(ctx, a, true)
-		if err != nil {
+		if _, err := h.ingest().Attach(ctx, a, true); err != nil {
 			return "", err
 		}
-		if created {
-			h.notifyAttachment(ctx, att)
-		}
 	}
-	if err := h.linkPending(ctx, rec.ID); err != nil {
+	if _, err := h.ingest().LinkWaiting(ctx, rec); err != nil {
 		return "", err
 	}
 	if notify && h.Events != nil {

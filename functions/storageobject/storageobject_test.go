@@ -2,14 +2,19 @@ package storageobject_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	"example.com/crm/functions/storageobject"
 	"example.com/crm/shared/crm"
 	"example.com/crm/shared/gcpfirestore"
+	"example.com/crm/shared/gcppubsub"
 	"example.com/crm/shared/gcpstorage"
 	"example.com/crm/shared/localstack"
 	"example.com/crm/shared/testenv"
@@ -164,5 +169,73 @@ func TestEmailTranscriptWaitsForItsEmailSession(t *testing.T) {
 	e.process(t, pdf, storageobject.Linked)
 	if atts := e.attachments(t, emailRec); len(atts) != 2 {
 		t.Errorf("after the transcript again: %d attachments, want 2", len(atts))
+	}
+}
+
+// events publishes the handler's events on a topic of the Pub/Sub
+// emulator and returns what a subscriber of that topic receives.
+func (e *env) events(t *testing.T) func(time.Duration) []map[string]any {
+	t.Helper()
+	pull := testenv.Topic(t, e.emu.PubSub, e.project, "crm-events")
+	pub, err := gcppubsub.Open(context.Background(), e.project, "crm-events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pub.Close() })
+	e.h.Events = pub
+	return pull
+}
+
+// callMetadata is the real call fixture as call 1418's metadata, with no
+// out_ticket_id (the CRM never saw the call).
+func callMetadata(t *testing.T) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(testenv.SharedDir(t), "fixtures", "metadata", "call-1418.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	delete(m, "out_ticket_id")
+	delete(m["end_user"].(map[string]any), "out_contact_id")
+	b, err = json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Storage events: a file that waited is linked by the metadata file that
+// makes its record, a file arriving after the record is linked at once;
+// each attachment is published once, however often its object arrives.
+func TestStorageEventsPublishOncePerAttachment(t *testing.T) {
+	e := newEnv(t)
+	pull := e.events(t)
+	recording := e.put(t, "ujet-voice-recordings/call-1418.mp3", "audio/mpeg", []byte("ID3 call 1418"))
+	e.process(t, recording, storageobject.Waiting)
+	meta := e.put(t, "ujet-metadata/call-1418.json", "application/json", callMetadata(t))
+	e.process(t, meta, storageobject.Linked)
+	photo := e.put(t, "ujet-media/call-1418-photo-1.jpg", "image/jpeg", []byte{0xFF, 0xD8, 0xFF, 0xE0})
+	e.process(t, photo, storageobject.Linked)
+	for _, obj := range []storageobject.Object{recording, meta, photo} {
+		e.process(t, obj, storageobject.Linked) // each again
+	}
+	recordID := e.recordOf(t, "call:1418")
+	atts := e.attachments(t, recordID)
+	if len(atts) != 3 {
+		t.Fatalf("attachments: %d, want the recording, the metadata file and the photo", len(atts))
+	}
+	added := map[string]int{}
+	for _, ev := range pull(time.Second) {
+		if ev["type"] == "attachment.added" && ev["record_id"] == recordID {
+			added[ev["attachment_id"].(string)]++
+		}
+	}
+	for _, a := range atts {
+		if added[a.ID] != 1 {
+			t.Errorf("attachment.added of %s (%s): %d, want 1", a.Object, a.ID, added[a.ID])
+		}
 	}
 }
