@@ -57,9 +57,12 @@ func TestStorageEmailTranscriptOnlyOnItsEmailSession(t *testing.T) {
 	if len(a.Records) != 1 {
 		t.Fatalf("records of the writer: %+v, want the email session's", a.Records)
 	}
-	r := waitRecord(t, p, a.Records[0], func(r ccai.RecordDetailJSON) bool { return len(r.Attachments) == 2 })
+	r := waitRecord(t, p, a.Records[0].ID, func(r ccai.RecordDetailJSON) bool { return len(r.Attachments) == 2 })
 	if len(r.Sessions) != 1 || r.Sessions[0].Kind != "email" || r.Sessions[0].ID != id {
-		t.Errorf("sessions: %+v, want email %s", r.Sessions, id)
+		t.Fatalf("sessions: %+v, want email %s", r.Sessions, id)
+	}
+	if sum := r.Sessions[0].Summary; sum == nil || sum.Type != "Email Inbound" || sum.DurationSeconds != 1522 || sum.QueuePath != "billing_email" {
+		t.Errorf("the read API's summary of the email session: %+v", sum)
 	}
 	if k := kinds(r); k["email_transcript"] != 1 || k["session_metadata"] != 1 {
 		t.Errorf("attachments: %v, want the transcript and the metadata file", k)

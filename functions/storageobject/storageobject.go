@@ -201,13 +201,11 @@ func (h Handler) metadata(ctx context.Context, obj Object, n objectname.Name) (O
 		h.Log.WarnContext(ctx, "metadata file tells no session kind (call, chat or email)", "object", obj.Name)
 		return Malformed, nil
 	}
-	sess := crm.Session{Kind: crm.SessionKind(sum.Kind), ID: sum.ID}
+	sess := ingest.SessionOf(sum)
 	rec, err := h.recordFor(ctx, sum, sess)
 	if err != nil {
 		return "", err
 	}
-	sess.Status, sess.MetadataUpdatedAt, sess.Ended = sum.Status, sum.UpdatedAt, sum.Ended
-	sess.Summary = summaryMap(sum)
 	applied, notify, err := h.Store.ApplySessionMetadata(ctx, rec.ID, sess)
 	if err != nil {
 		return "", err
@@ -296,15 +294,4 @@ func (h Handler) accountFor(ctx context.Context, sum metadata.Summary) (crm.Acco
 	}
 	acc, _, err := h.Store.CreateAccount(ctx, a)
 	return acc, err
-}
-
-// summaryMap is the summary as stored on the session.
-func summaryMap(s metadata.Summary) map[string]any {
-	b, err := json.Marshal(s)
-	if err != nil {
-		return nil
-	}
-	var m map[string]any
-	_ = json.Unmarshal(b, &m)
-	return m
 }

@@ -159,9 +159,10 @@ type RecordStore interface {
 	// MarkEndedNotified records that the session.ended event of session
 	// key of record id went out. Errors: Unavailable.
 	MarkEndedNotified(ctx context.Context, id, key string) error
-	// RecordIDs returns the ids of the account's records, most recently
-	// updated first. Errors: Unavailable.
-	RecordIDs(ctx context.Context, accountID string) ([]string, error)
+	// AccountRecords lists the account's records, most recently updated
+	// first, with only ID, Subject, Status and UpdatedAt read.
+	// Errors: Unavailable.
+	AccountRecords(ctx context.Context, accountID string) ([]Record, error)
 	// AddComment adds c to the record recordID, unless a comment with the
 	// same CommentID is there already: then that one is returned and
 	// created is false. Errors: NotFound, Invalid, Unavailable.
