@@ -1,10 +1,11 @@
 // Package storageobject processes what CCAI Platform writes into the
 // external storage bucket (CloudEvent google.cloud.storage.object.v1.finalized):
 // recordings, voicemails, photos, videos, chat and email transcripts are
-// linked to the record of their session (of the kind their name tells) without copying the bytes; session
-// metadata files update the session (creating its record, and account,
-// when the CRM never saw the session). A file whose session no record has
-// yet waits and is linked as soon as one does. Nothing in the bucket is
+// linked to the record of their session (of the kind their name tells)
+// without copying the bytes; session metadata files update the session
+// (creating its record, and account, when the CRM never saw the session).
+// A file whose session no record has yet waits and is linked as soon as
+// one does (shared/ingest, for every trigger). Nothing in the bucket is
 // ever modified or deleted.
 package storageobject
 
