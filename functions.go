@@ -34,6 +34,7 @@ import (
 	"example.com/crm/shared/gcpfirestore"
 	"example.com/crm/shared/gcppubsub"
 	"example.com/crm/shared/gcpstorage"
+	"example.com/crm/shared/ingest"
 	"example.com/crm/shared/logging"
 	"example.com/crm/shared/oauthserver"
 	"example.com/crm/shared/signin"
@@ -44,8 +45,8 @@ func init() {
 	functions.HTTP("FindAccountByID", lazy(func(d *deps) http.Handler { return findaccountbyid.New(d.opts, d.store) }))
 	functions.HTTP("CreateAccount", lazy(func(d *deps) http.Handler { return createaccount.New(d.opts, d.store, d.cfg.PhoneRegion) }))
 	functions.HTTP("FindRecordByQuery", lazy(func(d *deps) http.Handler { return findrecord.New(d.opts, d.store) }))
-	functions.HTTP("CreateRecord", lazy(func(d *deps) http.Handler { return createrecord.New(d.opts, d.store, d.store) }))
-	functions.HTTP("UpdateRecord", lazy(func(d *deps) http.Handler { return updaterecord.New(d.opts, d.store, d.store) }))
+	functions.HTTP("CreateRecord", lazy(func(d *deps) http.Handler { return createrecord.New(d.opts, d.store, d.ingest()) }))
+	functions.HTTP("UpdateRecord", lazy(func(d *deps) http.Handler { return updaterecord.New(d.opts, d.store, d.ingest()) }))
 	functions.HTTP("Comment", lazy(func(d *deps) http.Handler { return comment.New(d.opts, d.store) }))
 	functions.HTTP("ReadAPI", lazy(func(d *deps) http.Handler {
 		return readapi.New(d.opts, readapi.Handler{Accounts: d.store, Records: d.store, Attachments: d.store, DownloadBase: d.cfg.AttachmentsURL})
@@ -194,6 +195,12 @@ func notConfigured(err error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ccai.WriteError(w, &crm.Error{Code: crm.Unavailable, Message: "the CRM is not configured yet; see its logs", Err: err})
 	})
+}
+
+// ingest returns the one path that links files from external storage and
+// publishes their events.
+func (d *deps) ingest() *ingest.Service {
+	return &ingest.Service{Store: d.store, Events: d.events(), Log: d.log}
 }
 
 // events returns the events publisher, or nil when no topic is set.

@@ -97,7 +97,7 @@ func TestSessionFlows(t *testing.T) {
 	if old.ID != recordID {
 		t.Errorf("find by the first call: got %s, want %s", old.ID, recordID)
 	}
-	if a := account(t, p, accountID); len(a.Records) != 2 || a.Records[0] != rec3 {
+	if a := account(t, p, accountID); len(a.Records) != 2 || a.Records[0].ID != rec3 {
 		t.Errorf("account records: got %v, want [%s %s]", a.Records, rec3, recordID)
 	}
 }

@@ -10,20 +10,21 @@ import (
 
 	"example.com/crm/shared/ccai"
 	"example.com/crm/shared/crm"
+	"example.com/crm/shared/ingest"
 )
 
 // Handler creates records.
 type Handler struct {
 	Store crm.RecordStore
-	// Pending, when set, gets the files from external storage that were
-	// waiting for the record's sessions linked.
-	Pending crm.PendingStore
+	// Ingest, when set, links the files from external storage that were
+	// waiting for the record's sessions (and publishes their events).
+	Ingest *ingest.Service
 }
 
 // New returns the endpoint's HTTP handler.
-func New(o ccai.Options, store crm.RecordStore, pending crm.PendingStore) http.Handler {
+func New(o ccai.Options, store crm.RecordStore, ing *ingest.Service) http.Handler {
 	o.Methods = []string{http.MethodPost, http.MethodPut, http.MethodPatch}
-	return ccai.Serve("CreateRecord", o, Handler{Store: store, Pending: pending}.Serve)
+	return ccai.Serve("CreateRecord", o, Handler{Store: store, Ingest: ing}.Serve)
 }
 
 // Serve answers 201 and the new record, or 200 and the existing one.
@@ -45,8 +46,8 @@ func (h Handler) Serve(ctx context.Context, req *ccai.Request) (ccai.Response, e
 	if err != nil {
 		return ccai.Response{}, err
 	}
-	if h.Pending != nil {
-		if _, err := h.Pending.LinkPending(ctx, rec); err != nil {
+	if h.Ingest != nil {
+		if _, err := h.Ingest.LinkWaiting(ctx, rec); err != nil {
 			return ccai.Response{}, err // a retry links them
 		}
 	}

@@ -67,7 +67,7 @@ func Tiers(p *ccai.Params) ([]query.Expr, error) {
 			exprs = append(exprs, e)
 		case ccai.Is(k, []string{"id"}, ccai.RecordIDFields):
 			ids = append(ids, term)
-		case ccai.Is(k, ccai.CallIDFields, ccai.ChatIDFields, ccai.SessionIDFields):
+		case ccai.SessionKindOf(k) != "":
 			sessions = append(sessions, term)
 		case ccai.Is(k, ccai.AccountIDFields):
 			account = append(account, term)
@@ -94,7 +94,7 @@ func Tiers(p *ccai.Params) ([]query.Expr, error) {
 		add(account[0])
 	}
 	if len(tiers) == 0 {
-		return nil, crm.Errorf(crm.Invalid, "no search criteria: send account_id, call_id, chat_id, session_id, id or q")
+		return nil, crm.Errorf(crm.Invalid, "no search criteria: send account_id, call_id, chat_id, email_id, session_id, id or q")
 	}
 	if err := query.CheckTerms(query.Or(tiers)); err != nil {
 		return nil, crm.Errorf(crm.Invalid, "the search has %v", err)

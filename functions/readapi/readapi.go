@@ -5,12 +5,14 @@ package readapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 
 	"example.com/crm/shared/ccai"
 	"example.com/crm/shared/crm"
 	"example.com/crm/shared/filetype"
+	"example.com/crm/shared/metadata"
 )
 
 // Handler reads accounts and records.
@@ -29,22 +31,23 @@ func New(o ccai.Options, h Handler) http.Handler {
 	return ccai.Serve("ReadAPI", o, h.Serve)
 }
 
-// Serve answers an account with its record ids, or a record with its
-// comments and attachments.
+// Serve answers an account with its records listed, or a record with its
+// sessions' summaries, comments and attachments.
 func (h Handler) Serve(ctx context.Context, req *ccai.Request) (ccai.Response, error) {
 	if id := req.PathID("accounts"); id != "" {
 		a, err := h.Accounts.GetAccount(ctx, id)
 		if err != nil {
 			return ccai.Response{}, err
 		}
-		ids, err := h.Records.RecordIDs(ctx, id)
+		recs, err := h.Records.AccountRecords(ctx, id)
 		if err != nil {
 			return ccai.Response{}, err
 		}
-		if ids == nil {
-			ids = []string{}
+		j := ccai.AccountDetailJSON{AccountJSON: ccai.Account(a), Records: []ccai.RecordListingJSON{}}
+		for _, r := range recs {
+			j.Records = append(j.Records, ccai.RecordListing(r))
 		}
-		return ccai.Response{Body: ccai.AccountDetailJSON{AccountJSON: ccai.Account(a), Records: ids}}, nil
+		return ccai.Response{Body: j}, nil
 	}
 	if id := req.PathID("records"); id != "" {
 		r, err := h.Records.GetRecord(ctx, id)
@@ -56,6 +59,16 @@ func (h Handler) Serve(ctx context.Context, req *ccai.Request) (ccai.Response, e
 			return ccai.Response{}, err
 		}
 		j := ccai.RecordDetailJSON{RecordJSON: ccai.Record(r), Comments: []ccai.CommentJSON{}, Attachments: []ccai.AttachmentJSON{}}
+		for i, s := range r.Sessions {
+			if s.Summary == nil {
+				continue
+			}
+			sum, err := metadata.SummaryFromMap(s.Summary)
+			if err != nil {
+				return ccai.Response{}, fmt.Errorf("summary of session %s of record %s: %w", s.Key(), id, err)
+			}
+			j.Sessions[i].Summary = ccai.SessionSummary(sum)
+		}
 		for _, c := range comments {
 			j.Comments = append(j.Comments, ccai.Comment("", c))
 		}

@@ -1,10 +1,11 @@
 // Package storageobject processes what CCAI Platform writes into the
 // external storage bucket (CloudEvent google.cloud.storage.object.v1.finalized):
 // recordings, voicemails, photos, videos, chat and email transcripts are
-// linked to their session's record without copying the bytes; session
-// metadata files update the session (creating its record, and account,
-// when the CRM never saw the session). A file whose session no record has
-// yet waits and is linked as soon as one does. Nothing in the bucket is
+// linked to the record of their session (of the kind their name tells)
+// without copying the bytes; session metadata files update the session
+// (creating its record, and account, when the CRM never saw the session).
+// A file whose session no record has yet waits and is linked as soon as
+// one does (shared/ingest, for every trigger). Nothing in the bucket is
 // ever modified or deleted.
 package storageobject
 
@@ -26,6 +27,7 @@ import (
 	"example.com/crm/shared/crm"
 	"example.com/crm/shared/dbcost"
 	"example.com/crm/shared/filetype"
+	"example.com/crm/shared/ingest"
 	"example.com/crm/shared/metadata"
 	"example.com/crm/shared/objectname"
 )
@@ -115,12 +117,12 @@ func (h Handler) Process(ctx context.Context, obj Object) (Outcome, error) {
 	return out, nil
 }
 
-// sessionKeys are the sessions a name may belong to.
+// sessionKeys are the sessions a file belongs to: the one its name tells
+// (every name but metadata-{id}.json, whose kind its content tells). Call,
+// chat and email ids are separate sequences, so a file is never guessed
+// onto a session of another kind with the same number.
 func sessionKeys(n objectname.Name) []string {
-	if n.SessionKind != "" {
-		return []string{n.SessionKind + ":" + n.SessionID}
-	}
-	return []string{"call:" + n.SessionID, "chat:" + n.SessionID, "session:" + n.SessionID}
+	return []string{n.SessionKind + ":" + n.SessionID}
 }
 
 func (h Handler) attachment(ctx context.Context, obj Object, n objectname.Name) (crm.Attachment, error) {
@@ -148,78 +150,25 @@ func (h Handler) now() time.Time {
 	return time.Now().UTC()
 }
 
+// ingest is the one path that links files and publishes their events.
+func (h Handler) ingest() ingest.Service {
+	return ingest.Service{Store: h.Store, Events: h.Events, Log: h.Log}
+}
+
 // file links a recording, transcript or media file, or leaves it waiting.
 func (h Handler) file(ctx context.Context, obj Object, n objectname.Name) (Outcome, error) {
 	a, err := h.attachment(ctx, obj, n)
 	if err != nil {
 		return "", err
 	}
-	keys := sessionKeys(n)
-	linked, err := h.linkToSession(ctx, a, keys)
-	if err != nil || linked {
-		return Linked, err
-	}
-	if err := h.Store.AddPending(ctx, crm.PendingFile{Attachment: a, SessionKeys: keys}); err != nil {
+	linked, err := h.ingest().LinkFile(ctx, a, sessionKeys(n))
+	if err != nil {
 		return "", err
 	}
-	// A record may have gained the session between the look-up and the
-	// write: look again, so that the file cannot be left waiting.
-	for _, k := range keys {
-		id, err := h.Store.RecordOfSession(ctx, k)
-		if err != nil {
-			return "", err
-		}
-		if id != "" {
-			return Linked, h.linkPending(ctx, id)
-		}
+	if linked {
+		return Linked, nil
 	}
 	return Waiting, nil
-}
-
-// linkToSession attaches a to the record of the first of keys that has
-// one.
-func (h Handler) linkToSession(ctx context.Context, a crm.Attachment, keys []string) (bool, error) {
-	for _, k := range keys {
-		id, err := h.Store.RecordOfSession(ctx, k)
-		if err != nil {
-			return false, err
-		}
-		if id == "" {
-			continue
-		}
-		a.RecordID, a.SessionKey = id, k
-		a.ID = crm.AttachmentID(id, "storage:"+a.Bucket+"/"+a.Object)
-		att, created, err := h.Store.AddAttachment(ctx, a, true)
-		if err != nil {
-			return false, err
-		}
-		if created {
-			h.notifyAttachment(ctx, att)
-		}
-		return true, nil
-	}
-	return false, nil
-}
-
-func (h Handler) linkPending(ctx context.Context, recordID string) error {
-	rec, err := h.Store.GetRecord(ctx, recordID)
-	if err != nil {
-		return err
-	}
-	atts, err := h.Store.LinkPending(ctx, rec)
-	for _, a := range atts {
-		h.notifyAttachment(ctx, a)
-	}
-	return err
-}
-
-func (h Handler) notifyAttachment(ctx context.Context, a crm.Attachment) {
-	if h.Events == nil {
-		return
-	}
-	if err := h.Events.AttachmentAdded(ctx, a); err != nil {
-		h.Log.WarnContext(ctx, "attachment event not published", "record", a.RecordID, "attachment", a.ID, "error", err.Error())
-	}
 }
 
 // maxMetadata bounds the metadata file read into memory.
@@ -250,16 +199,14 @@ func (h Handler) metadata(ctx context.Context, obj Object, n objectname.Name) (O
 		sum.Kind = n.SessionKind
 	}
 	if sum.Kind == "" || sum.ID == "" {
-		h.Log.WarnContext(ctx, "metadata file names no call or chat", "object", obj.Name)
+		h.Log.WarnContext(ctx, "metadata file tells no session kind (call, chat or email)", "object", obj.Name)
 		return Malformed, nil
 	}
-	sess := crm.Session{Kind: crm.SessionKind(sum.Kind), ID: sum.ID}
+	sess := ingest.SessionOf(sum)
 	rec, err := h.recordFor(ctx, sum, sess)
 	if err != nil {
 		return "", err
 	}
-	sess.Status, sess.MetadataUpdatedAt, sess.Ended = sum.Status, sum.UpdatedAt, sum.Ended
-	sess.Summary = summaryMap(sum)
 	applied, notify, err := h.Store.ApplySessionMetadata(ctx, rec.ID, sess)
 	if err != nil {
 		return "", err
@@ -271,15 +218,11 @@ func (h Handler) metadata(ctx context.Context, obj Object, n objectname.Name) (O
 		}
 		a.RecordID, a.SessionKey = rec.ID, sess.Key()
 		a.ID = crm.AttachmentID(rec.ID, "metadata:"+sess.Key()) // one per session, later versions replace it
-		att, created, err := h.Store.AddAttachment(ctx, a, true)
-		if err != nil {
+		if _, err := h.ingest().Attach(ctx, a, true); err != nil {
 			return "", err
 		}
-		if created {
-			h.notifyAttachment(ctx, att)
-		}
 	}
-	if err := h.linkPending(ctx, rec.ID); err != nil {
+	if _, err := h.ingest().LinkWaiting(ctx, rec); err != nil {
 		return "", err
 	}
 	if notify && h.Events != nil {
@@ -352,15 +295,4 @@ func (h Handler) accountFor(ctx context.Context, sum metadata.Summary) (crm.Acco
 	}
 	acc, _, err := h.Store.CreateAccount(ctx, a)
 	return acc, err
-}
-
-// summaryMap is the summary as stored on the session.
-func summaryMap(s metadata.Summary) map[string]any {
-	b, err := json.Marshal(s)
-	if err != nil {
-		return nil
-	}
-	var m map[string]any
-	_ = json.Unmarshal(b, &m)
-	return m
 }

@@ -9,20 +9,21 @@ import (
 
 	"example.com/crm/shared/ccai"
 	"example.com/crm/shared/crm"
+	"example.com/crm/shared/ingest"
 )
 
 // Handler updates records.
 type Handler struct {
 	Store crm.RecordStore
-	// Pending, when set, gets the files from external storage that were
-	// waiting for the record's sessions linked.
-	Pending crm.PendingStore
+	// Ingest, when set, links the files from external storage that were
+	// waiting for the record's sessions (and publishes their events).
+	Ingest *ingest.Service
 }
 
 // New returns the endpoint's HTTP handler.
-func New(o ccai.Options, store crm.RecordStore, pending crm.PendingStore) http.Handler {
+func New(o ccai.Options, store crm.RecordStore, ing *ingest.Service) http.Handler {
 	o.Methods = []string{http.MethodPut, http.MethodPatch, http.MethodPost}
-	return ccai.Serve("UpdateRecord", o, Handler{Store: store, Pending: pending}.Serve)
+	return ccai.Serve("UpdateRecord", o, Handler{Store: store, Ingest: ing}.Serve)
 }
 
 // Serve answers the updated record.
@@ -39,8 +40,8 @@ func (h Handler) Serve(ctx context.Context, req *ccai.Request) (ccai.Response, e
 	if err != nil {
 		return ccai.Response{}, err
 	}
-	if h.Pending != nil && len(p.Sessions) > 0 {
-		if _, err := h.Pending.LinkPending(ctx, r); err != nil {
+	if h.Ingest != nil && len(p.Sessions) > 0 {
+		if _, err := h.Ingest.LinkWaiting(ctx, r); err != nil {
 			return ccai.Response{}, err // a retry links them
 		}
 	}

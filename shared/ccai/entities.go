@@ -76,15 +76,13 @@ func NormalizeEmail(raw string) (string, error) {
 	return s, nil
 }
 
-// SessionsFromParams reads the call, chat and session ids of a request.
+// SessionsFromParams reads the call, chat, email session and session ids
+// of a request.
 func SessionsFromParams(p *Params) []crm.Session {
 	var out []crm.Session
-	for _, s := range []struct {
-		kind   crm.SessionKind
-		fields []string
-	}{{crm.SessionCall, CallIDFields}, {crm.SessionChat, ChatIDFields}, {crm.SessionAny, SessionIDFields}} {
-		for _, id := range p.All(s.fields...) {
-			out = append(out, crm.Session{Kind: s.kind, ID: id})
+	for _, s := range SessionFields {
+		for _, id := range p.All(s.Fields...) {
+			out = append(out, crm.Session{Kind: s.Kind, ID: id})
 		}
 	}
 	return out

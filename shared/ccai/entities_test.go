@@ -229,7 +229,10 @@ func TestSessionsFromParams(t *testing.T) {
 		{"chat with alias spelling", []string{"Chat_ID", "77"}, []crm.Session{{Kind: crm.SessionChat, ID: "77"}}},
 		{"all three, call first", []string{"session_id", "s", "chat_id", "c", "call_id", "k"},
 			[]crm.Session{{Kind: crm.SessionCall, ID: "k"}, {Kind: crm.SessionChat, ID: "c"}, {Kind: crm.SessionAny, ID: "s"}}},
-		{"empty ids are none", []string{"call_id", "", "chat_id", " "}, nil},
+		{"email session", []string{"Email_ID", "1418"}, []crm.Session{{Kind: crm.SessionEmail, ID: "1418"}}},
+		{"every kind, call first", []string{"email_id", "e", "session_id", "s", "chat_id", "c", "call_id", "k"},
+			[]crm.Session{{Kind: crm.SessionCall, ID: "k"}, {Kind: crm.SessionChat, ID: "c"}, {Kind: crm.SessionEmail, ID: "e"}, {Kind: crm.SessionAny, ID: "s"}}},
+		{"empty ids are none", []string{"call_id", "", "chat_id", " ", "email_id", ""}, nil},
 		{"none", []string{"subject", "x"}, nil},
 	}
 	for _, tt := range tests {

@@ -1,6 +1,10 @@
 package ccai
 
-import "slices"
+import (
+	"slices"
+
+	"example.com/crm/shared/crm"
+)
 
 // Field aliases: the names CCAI Platform administrators give these fields
 // in endpoint parameters and search expressions. They match loosely
@@ -16,6 +20,7 @@ var (
 	RecordIDFields     = []string{"record_id", "ticket_id", "case_id"}
 	CallIDFields       = []string{"call_id"}
 	ChatIDFields       = []string{"chat_id"}
+	EmailIDFields      = []string{"email_id", "email_session_id"}
 	SessionIDFields    = []string{"session_id"}
 	StatusFields       = []string{"status", "state"}
 	SubjectFields      = []string{"subject", "title", "ticket_subject", "summary"}
@@ -25,6 +30,29 @@ var (
 	CommentHTMLFields  = []string{"html", "is_html", "format", "content_type", "text_format"}
 	QueryFields        = []string{"q", "query", "criteria", "search", "filter", "where"}
 )
+
+// SessionFields are the parameters that name a session, with the kind of
+// session each names, in the order sessions are read from a request.
+var SessionFields = []struct {
+	Kind   crm.SessionKind
+	Fields []string
+}{
+	{crm.SessionCall, CallIDFields},
+	{crm.SessionChat, ChatIDFields},
+	{crm.SessionEmail, EmailIDFields},
+	{crm.SessionAny, SessionIDFields},
+}
+
+// SessionKindOf returns the kind of session field names ("call_id":
+// call), or "" when field names no session.
+func SessionKindOf(field string) crm.SessionKind {
+	for _, s := range SessionFields {
+		if Is(field, s.Fields) {
+			return s.Kind
+		}
+	}
+	return ""
+}
 
 // Is reports whether field is one of aliases.
 func Is(field string, aliases ...[]string) bool {

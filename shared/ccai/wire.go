@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"example.com/crm/shared/crm"
+	"example.com/crm/shared/metadata"
 )
 
 // AccountJSON is an account as the Generic API and the read API return
@@ -27,11 +28,25 @@ type AccountJSON struct {
 	UpdatedAt     string            `json:"updated_at"`
 }
 
-// AccountDetailJSON is an account with the ids of its records, as the read
-// API returns it.
+// AccountDetailJSON is an account with its records, most recently
+// updated first, as the read API returns it.
 type AccountDetailJSON struct {
 	AccountJSON
-	Records []string `json:"records"`
+	Records []RecordListingJSON `json:"records"`
+}
+
+// RecordListingJSON is a record as its account lists it.
+type RecordListingJSON struct {
+	ID        string `json:"id"`
+	Subject   string `json:"subject"`
+	Status    string `json:"status"`
+	Open      bool   `json:"open"`
+	UpdatedAt string `json:"updated_at"`
+}
+
+// RecordListing returns the listing form of r.
+func RecordListing(r crm.Record) RecordListingJSON {
+	return RecordListingJSON{ID: r.ID, Subject: r.Subject, Status: r.Status, Open: r.Open(), UpdatedAt: timeString(r.UpdatedAt)}
 }
 
 // Account returns the JSON form of a.
@@ -61,12 +76,106 @@ func Account(a crm.Account) AccountJSON {
 	return j
 }
 
-// SessionJSON is a session of a record.
+// SessionJSON is a session of a record. The read API adds the summary of
+// its metadata file, once one arrived.
 type SessionJSON struct {
-	Kind              string `json:"kind"`
-	ID                string `json:"id"`
-	Status            string `json:"status,omitempty"`
-	MetadataUpdatedAt string `json:"metadata_updated_at,omitempty"`
+	Kind              string              `json:"kind"`
+	ID                string              `json:"id"`
+	Status            string              `json:"status,omitempty"`
+	MetadataUpdatedAt string              `json:"metadata_updated_at,omitempty"`
+	Summary           *SessionSummaryJSON `json:"summary,omitempty"`
+}
+
+// SessionSummaryJSON is what a session's metadata file told
+// (metadata.Summary). Times are UTC RFC 3339, absent when the file has
+// none; durations are whole seconds; text is as the file wrote it.
+type SessionSummaryJSON struct {
+	Type            string            `json:"type,omitempty"`
+	Status          string            `json:"status,omitempty"`
+	Ended           bool              `json:"ended"`
+	Finished        bool              `json:"finished"`
+	FailReason      string            `json:"fail_reason,omitempty"`
+	CreatedAt       string            `json:"created_at,omitempty"`
+	QueuedAt        string            `json:"queued_at,omitempty"`
+	AssignedAt      string            `json:"assigned_at,omitempty"`
+	StartedAt       string            `json:"started_at,omitempty"`
+	ConnectedAt     string            `json:"connected_at,omitempty"`
+	EndedAt         string            `json:"ended_at,omitempty"`
+	UpdatedAt       string            `json:"updated_at,omitempty"`
+	DurationSeconds int               `json:"duration_seconds"`
+	WaitSeconds     int               `json:"wait_seconds"`
+	HoldSeconds     int               `json:"hold_seconds"`
+	QueueName       string            `json:"queue_name,omitempty"`
+	QueuePath       string            `json:"queue_path,omitempty"`
+	MenuPath        string            `json:"menu_path,omitempty"`
+	Agent           *AgentJSON        `json:"agent,omitempty"`
+	CSAT            *CSATJSON         `json:"csat,omitempty"`
+	Dispositions    []DispositionJSON `json:"dispositions"`
+	Transfers       []TransferJSON    `json:"transfers"`
+}
+
+// AgentJSON is an agent or virtual agent of a session.
+type AgentJSON struct {
+	ID      string `json:"id,omitempty"`
+	Name    string `json:"name,omitempty"`
+	Email   string `json:"email,omitempty"`
+	Virtual bool   `json:"virtual"`
+}
+
+// CSATJSON is the customer satisfaction survey answer.
+type CSATJSON struct {
+	Rating   int    `json:"rating"`
+	Feedback string `json:"feedback,omitempty"`
+}
+
+// DispositionJSON is a disposition code an agent picked.
+type DispositionJSON struct {
+	Code    string `json:"code"`
+	Path    string `json:"path,omitempty"`
+	Notes   string `json:"notes,omitempty"`
+	AgentID string `json:"agent_id,omitempty"`
+}
+
+// TransferJSON is a transfer of the session between queues or agents.
+type TransferJSON struct {
+	From      string     `json:"from,omitempty"`
+	To        string     `json:"to,omitempty"`
+	FromAgent *AgentJSON `json:"from_agent,omitempty"`
+	ToAgent   *AgentJSON `json:"to_agent,omitempty"`
+	Status    string     `json:"status,omitempty"`
+	At        string     `json:"at,omitempty"`
+}
+
+// SessionSummary returns the JSON form of s.
+func SessionSummary(s metadata.Summary) *SessionSummaryJSON {
+	j := &SessionSummaryJSON{
+		Type: s.Type, Status: s.Status, Ended: s.Ended, Finished: s.Finished, FailReason: s.FailReason,
+		CreatedAt: timeString(s.CreatedAt), QueuedAt: timeString(s.QueuedAt), AssignedAt: timeString(s.AssignedAt),
+		StartedAt: timeString(s.StartedAt), ConnectedAt: timeString(s.ConnectedAt), EndedAt: timeString(s.EndedAt),
+		UpdatedAt:       timeString(s.UpdatedAt),
+		DurationSeconds: s.DurationSeconds, WaitSeconds: s.WaitSeconds, HoldSeconds: s.HoldSeconds,
+		QueueName: s.QueueName, QueuePath: s.QueuePath, MenuPath: s.MenuPath,
+		Agent: agent(s.Agent), Dispositions: []DispositionJSON{}, Transfers: []TransferJSON{},
+	}
+	if s.CSAT != nil {
+		j.CSAT = &CSATJSON{Rating: s.CSAT.Rating, Feedback: s.CSAT.Feedback}
+	}
+	for _, d := range s.Dispositions {
+		j.Dispositions = append(j.Dispositions, DispositionJSON{Code: d.Code, Path: d.Path, Notes: d.Notes, AgentID: d.AgentID})
+	}
+	for _, t := range s.Transfers {
+		j.Transfers = append(j.Transfers, TransferJSON{From: t.From, To: t.To, FromAgent: agent(t.FromAgent), ToAgent: agent(t.ToAgent),
+			Status: t.Status, At: timeString(t.At)})
+	}
+	return j
+}
+
+// agent is the JSON form of a, nil when the file names no agent.
+func agent(a metadata.Agent) *AgentJSON {
+	if a == (metadata.Agent{}) {
+		return nil
+	}
+	return &AgentJSON{ID: a.ID, Name: a.Name, Email: a.Email, Virtual: a.Virtual}
 }
 
 // CommentJSON is a comment of a record.

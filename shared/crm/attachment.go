@@ -85,10 +85,10 @@ type Blobs interface {
 
 // PendingFile is a file from external storage whose session no record
 // has yet: it waits, and is linked as soon as a record gains one of its
-// session keys.
+// session keys (shared/ingest).
 type PendingFile struct {
 	Attachment           // RecordID empty
-	SessionKeys []string // the keys it may belong to ("call:1418"; all kinds when the name does not tell)
+	SessionKeys []string // the session it belongs to ("email:1418")
 	Reported    bool     // already reported as unlinked
 }
 
@@ -96,9 +96,12 @@ type PendingFile struct {
 type PendingStore interface {
 	// AddPending stores (or refreshes) a waiting file. Errors: Unavailable.
 	AddPending(ctx context.Context, p PendingFile) error
-	// LinkPending attaches to rec every waiting file of one of its
-	// sessions, and returns them. Errors: Unavailable.
-	LinkPending(ctx context.Context, rec Record) ([]Attachment, error)
+	// Waiting returns the files waiting for session key ("call:1418").
+	// Errors: Unavailable.
+	Waiting(ctx context.Context, key string) ([]PendingFile, error)
+	// RemovePending deletes the waiting file of bucket/object, once it
+	// is linked; a missing one is fine. Errors: Unavailable.
+	RemovePending(ctx context.Context, bucket, object string) error
 	// RecordOfSession returns the id of the record holding session key
 	// ("call:1418"), or "". Errors: Unavailable.
 	RecordOfSession(ctx context.Context, key string) (string, error)

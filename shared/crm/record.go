@@ -10,14 +10,18 @@ import (
 // SessionKind is the kind of CCAI Platform session a record was made for.
 type SessionKind string
 
-// The session kinds. SessionAny is a {SESSION_ID} whose kind is not known.
+// The session kinds. Call, chat and email ids are separate sequences:
+// call 1418 and email 1418 are different sessions, usually of different
+// customers. SessionAny is a {SESSION_ID} whose kind is not known.
 const (
-	SessionCall SessionKind = "call"
-	SessionChat SessionKind = "chat"
-	SessionAny  SessionKind = "session"
+	SessionCall  SessionKind = "call"
+	SessionChat  SessionKind = "chat"
+	SessionEmail SessionKind = "email"
+	SessionAny   SessionKind = "session"
 )
 
-// Session is a CCAI Platform call or chat attached to a record.
+// Session is a CCAI Platform call, chat or email session attached to a
+// record.
 type Session struct {
 	Kind SessionKind
 	ID   string
@@ -157,9 +161,10 @@ type RecordStore interface {
 	// MarkEndedNotified records that the session.ended event of session
 	// key of record id went out. Errors: Unavailable.
 	MarkEndedNotified(ctx context.Context, id, key string) error
-	// RecordIDs returns the ids of the account's records, most recently
-	// updated first. Errors: Unavailable.
-	RecordIDs(ctx context.Context, accountID string) ([]string, error)
+	// AccountRecords lists the account's records, most recently updated
+	// first, with only ID, Subject, Status and UpdatedAt read.
+	// Errors: Unavailable.
+	AccountRecords(ctx context.Context, accountID string) ([]Record, error)
 	// AddComment adds c to the record recordID, unless a comment with the
 	// same CommentID is there already: then that one is returned and
 	// created is false. Errors: NotFound, Invalid, Unavailable.

@@ -158,34 +158,28 @@ func (s *Store) RecordOfSession(ctx context.Context, key string) (string, error)
 	return k.Holder, nil
 }
 
-// LinkPending implements crm.PendingStore: one query per session of rec
-// (one read when nothing waits).
-func (s *Store) LinkPending(ctx context.Context, rec crm.Record) ([]crm.Attachment, error) {
-	var linked []crm.Attachment
-	for _, key := range rec.Keys() {
-		snaps, err := s.client.Collection(pendingCol).Where("session_keys", "array-contains", key).Documents(ctx).GetAll()
-		if err != nil {
-			return linked, storeError("find pending files", err)
-		}
-		for _, snap := range snaps {
-			var d pendingDoc
-			if err := snap.DataTo(&d); err != nil {
-				return linked, fmt.Errorf("decode pending file: %w", err)
-			}
-			a := fromAttachmentDoc(rec.ID, "", d.attachmentDoc)
-			a.ID = crm.AttachmentID(rec.ID, "storage:"+a.Bucket+"/"+a.Object)
-			a.SessionKey = key
-			att, _, err := s.AddAttachment(ctx, a, true)
-			if err != nil {
-				return linked, err
-			}
-			if _, err := snap.Ref.Delete(ctx); err != nil {
-				return linked, storeError("delete pending file", err)
-			}
-			linked = append(linked, att)
-		}
+// Waiting implements crm.PendingStore: one query (one read when nothing
+// waits).
+func (s *Store) Waiting(ctx context.Context, key string) ([]crm.PendingFile, error) {
+	snaps, err := s.client.Collection(pendingCol).Where("session_keys", "array-contains", key).Documents(ctx).GetAll()
+	if err != nil {
+		return nil, storeError("find pending files", err)
 	}
-	return linked, nil
+	out := make([]crm.PendingFile, 0, len(snaps))
+	for _, snap := range snaps {
+		var d pendingDoc
+		if err := snap.DataTo(&d); err != nil {
+			return nil, fmt.Errorf("decode pending file: %w", err)
+		}
+		out = append(out, crm.PendingFile{Attachment: fromAttachmentDoc("", "", d.attachmentDoc), SessionKeys: d.SessionKeys, Reported: d.Reported})
+	}
+	return out, nil
+}
+
+// RemovePending implements crm.PendingStore.
+func (s *Store) RemovePending(ctx context.Context, bucket, object string) error {
+	_, err := s.pendingRef(bucket, object).Delete(ctx)
+	return storeError("delete pending file", err)
 }
 
 // Unreported implements crm.PendingStore.

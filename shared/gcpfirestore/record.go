@@ -126,18 +126,23 @@ func (s *Store) FindRecords(ctx context.Context, f crm.RecordFilter, limit int) 
 	return out, nil
 }
 
-// RecordIDs implements crm.RecordStore.
-func (s *Store) RecordIDs(ctx context.Context, accountID string) ([]string, error) {
+// AccountRecords implements crm.RecordStore: one query reading only the
+// listed fields.
+func (s *Store) AccountRecords(ctx context.Context, accountID string) ([]crm.Record, error) {
 	snaps, err := s.client.Collection(recordsCol).Where("account_id", "==", accountID).
-		OrderBy("updated_at", firestore.Desc).Select().Documents(ctx).GetAll()
+		OrderBy("updated_at", firestore.Desc).Select("subject", "status", "updated_at").Documents(ctx).GetAll()
 	if err != nil {
 		return nil, storeError("list records of "+accountID, err)
 	}
-	ids := make([]string, 0, len(snaps))
+	out := make([]crm.Record, 0, len(snaps))
 	for _, snap := range snaps {
-		ids = append(ids, snap.Ref.ID)
+		r, err := decodeRecord(snap)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
 	}
-	return ids, nil
+	return out, nil
 }
 
 // CreateRecord implements crm.RecordStore.

@@ -217,9 +217,9 @@ func TestFindRecordsByAccount(t *testing.T) {
 	if len(open) != 2 || open[0].ID != ids[1] || open[1].ID != ids[0] {
 		t.Errorf("open records: got %v, want [%s %s]", recordIDs(open), ids[1], ids[0])
 	}
-	all, err := s.RecordIDs(ctx, acc.ID)
-	if err != nil || len(all) != 3 || all[0] != ids[2] {
-		t.Errorf("RecordIDs: got %v %v, want 3 with %s first", all, err, ids[2])
+	all, err := s.AccountRecords(ctx, acc.ID)
+	if err != nil || len(all) != 3 || all[0].ID != ids[2] || all[0].Status != "resolved" || all[0].Subject != "2" || all[0].UpdatedAt.IsZero() {
+		t.Errorf("AccountRecords: got %+v %v, want 3 with %s first, resolved", all, err, ids[2])
 	}
 	if _, err := s.UpdateRecord(ctx, "missing", crm.RecordPatch{Subject: "x"}); crm.ErrorCode(err) != crm.NotFound {
 		t.Errorf("update missing: got %v, want NotFound", err)

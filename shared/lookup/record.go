@@ -75,12 +75,8 @@ func recordsAnd(ctx context.Context, store crm.RecordStore, e query.And, openByD
 			ids = append(ids, t.Value)
 		case ccai.Is(t.Field, ccai.AccountIDFields) && f.AccountID == "":
 			f.AccountID = t.Value
-		case ccai.Is(t.Field, ccai.CallIDFields) && f.SessionKey == "":
-			f.SessionKey = string(crm.SessionCall) + ":" + t.Value
-		case ccai.Is(t.Field, ccai.ChatIDFields) && f.SessionKey == "":
-			f.SessionKey = string(crm.SessionChat) + ":" + t.Value
-		case ccai.Is(t.Field, ccai.SessionIDFields) && f.SessionKey == "":
-			f.SessionKey = string(crm.SessionAny) + ":" + t.Value
+		case ccai.SessionKindOf(t.Field) != "" && f.SessionKey == "":
+			f.SessionKey = string(ccai.SessionKindOf(t.Field)) + ":" + t.Value
 		case ccai.Is(t.Field, ccai.StatusFields):
 			pred, err := statusPredicate(t.Value)
 			if err != nil {
@@ -148,12 +144,12 @@ func recordsAnd(ctx context.Context, store crm.RecordStore, e query.And, openByD
 }
 
 func isKnownRecordField(field string) bool {
-	for _, aliases := range [][]string{{"id"}, ccai.RecordIDFields, ccai.AccountIDFields, ccai.CallIDFields, ccai.ChatIDFields, ccai.SessionIDFields, ccai.StatusFields} {
+	for _, aliases := range [][]string{{"id"}, ccai.RecordIDFields, ccai.AccountIDFields, ccai.StatusFields} {
 		if ccai.Is(field, aliases) {
 			return true
 		}
 	}
-	return false
+	return ccai.SessionKindOf(field) != ""
 }
 
 // statusPredicate tests a record's status: "open" and "closed" by what
@@ -177,12 +173,8 @@ func termPredicate(t query.Term) func(crm.Record) bool {
 		switch {
 		case ccai.Is(t.Field, ccai.AccountIDFields):
 			return r.AccountID == t.Value
-		case ccai.Is(t.Field, ccai.CallIDFields):
-			return r.HasSession(string(crm.SessionCall) + ":" + t.Value)
-		case ccai.Is(t.Field, ccai.ChatIDFields):
-			return r.HasSession(string(crm.SessionChat) + ":" + t.Value)
-		case ccai.Is(t.Field, ccai.SessionIDFields):
-			return r.HasSession(string(crm.SessionAny) + ":" + t.Value)
+		case ccai.SessionKindOf(t.Field) != "":
+			return r.HasSession(string(ccai.SessionKindOf(t.Field)) + ":" + t.Value)
 		}
 		return r.Custom[strings.ToLower(t.Field)] == t.Value
 	}

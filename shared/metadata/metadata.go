@@ -1,5 +1,6 @@
 // Package metadata parses the session metadata file CCAI Platform writes for
-// each call and chat (ujet-metadata/call-{id}.json, metadata/chat-{id}.json,
+// each call, chat and email session (ujet-metadata/call-{id}.json,
+// metadata/chat-{id}.json,
 // metadata-{id}.json or .txt) into the summary the CRM keeps on a record.
 //
 // Parsing is forward compatible: every field, unknown ones included, stays in
@@ -36,15 +37,19 @@ type File struct {
 
 // Summary is what the CRM keeps on a record's session.
 type Summary struct {
-	// Kind is "call" or "chat": from call_type or chat_type, else from
-	// session_type(_v2) ("Voice ..." or "Messaging ..."), else from
-	// call_duration or chat_duration, else the name's hint; "" when nothing
-	// tells. The file's content wins over a contradicting hint.
+	// Kind is "call", "chat" or "email": from call_type, chat_type or
+	// email_type (when only one is there), else from session_type(_v2)
+	// ("Voice ...", "Messaging ..." or "Email ..."), else from
+	// call_duration, chat_duration or email_duration (when only one is
+	// there), else the name's hint; "" when nothing tells. The file's
+	// content wins over a contradicting hint. An email address in the
+	// file (the end user's) says nothing about the kind.
 	Kind string
-	// ID is the call or chat id (top-level "id") with its digits as written.
+	// ID is the call, chat or email session id (top-level "id") with its
+	// digits as written.
 	ID string
-	// Type is call_type or chat_type verbatim (else session_type), e.g.
-	// "Voice Inbound (IVR)".
+	// Type is call_type, chat_type or email_type verbatim (else
+	// session_type), e.g. "Voice Inbound (IVR)".
 	Type string
 	// Status is the status string verbatim, e.g. "finished". A numeric
 	// status code is turned into its documented name (8 is "finished");
@@ -59,7 +64,8 @@ type Summary struct {
 	// assigned_at: when the end-user first reached an agent or virtual agent.
 	CreatedAt, QueuedAt, AssignedAt, StartedAt, ConnectedAt, EndedAt, UpdatedAt time.Time
 
-	// DurationSeconds is call_duration or chat_duration, WaitSeconds
+	// DurationSeconds is the kind's own duration (call_duration,
+	// chat_duration or email_duration, else another of them), WaitSeconds
 	// wait_duration, HoldSeconds hold_duration, in whole seconds: fractional
 	// values are rounded to the nearest second; null or absent gives 0.
 	DurationSeconds, WaitSeconds, HoldSeconds int
@@ -171,11 +177,11 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 // Parse parses a metadata file's bytes (a .json file, or a .txt file whose
 // content is JSON, with or without a byte order mark). kindHint is "call",
-// "chat" or "", from the object name. Errors wrap ErrInvalid: not JSON,
+// "chat", "email" or "", from the object name. Errors wrap ErrInvalid: not JSON,
 // anything but one JSON object, no id or an id that is not a whole number or
 // a [A-Za-z0-9_-] string, or a bad kindHint.
 func Parse(b []byte, kindHint string) (File, error) {
-	if kindHint != "" && kindHint != "call" && kindHint != "chat" {
+	if kindHint != "" && kindHint != "call" && kindHint != "chat" && kindHint != "email" {
 		return File{}, fmt.Errorf("%w: kind hint %q", ErrInvalid, kindHint)
 	}
 	dec := json.NewDecoder(bytes.NewReader(bytes.TrimPrefix(b, utf8BOM)))

@@ -176,7 +176,7 @@ func TestParseMalformed(t *testing.T) {
 		{"id with space", `{"id": "14 18"}`, ""},
 		{"id with slash", `{"id": "../1"}`, ""},
 		{"invalid UTF-8", "{\"id\": 1, \"x\": \"\xff\"\x00}", ""},
-		{"bad hint", `{"id": 1}`, "email"},
+		{"bad hint", `{"id": 1}`, "sms"},
 		{"upper-case hint", `{"id": 1}`, "CALL"},
 		{"bom only", "\xEF\xBB\xBF", ""},
 	}
@@ -397,7 +397,7 @@ func FuzzParse(f *testing.F) {
 		if s.ID == "" || file.Raw == nil {
 			t.Errorf("Parse(%q) ok with ID %q and Raw %v", b, s.ID, file.Raw)
 		}
-		if s.Kind != "" && s.Kind != "call" && s.Kind != "chat" {
+		if s.Kind != "" && s.Kind != "call" && s.Kind != "chat" && s.Kind != "email" {
 			t.Errorf("Kind = %q", s.Kind)
 		}
 		if s.Finished && !s.Ended {

@@ -72,36 +72,34 @@ func summarize(r *reader, raw map[string]any, kindHint string) Summary {
 	return s
 }
 
-// kind tells call from chat; see Summary.Kind.
+// kinds are the session kinds, each with the session type prefix that
+// tells it ("Voice Inbound (IVR)", "Messaging Inbound (Web Chat)", "Email
+// Inbound").
+var kinds = []struct{ kind, typePrefix string }{
+	{"call", "voice"},
+	{"chat", "messaging"},
+	{"email", "email"},
+}
+
+// kind tells call from chat from email; see Summary.Kind.
 func kind(r *reader, raw map[string]any, hint string) string {
-	var k string
-	hasCall, hasChat := present(raw, "call_type"), present(raw, "chat_type")
-	switch {
-	case hasCall && !hasChat:
-		k = "call"
-	case hasChat && !hasCall:
-		k = "chat"
-	default:
+	k := onlyPresent(raw, "_type")
+	if k == "" {
 		for _, key := range []string{"session_type", "session_type_v2"} {
 			t, _ := raw[key].(string)
 			t = strings.ToLower(strings.TrimSpace(t))
-			if strings.HasPrefix(t, "voice") {
-				k = "call"
-			} else if strings.HasPrefix(t, "messaging") {
-				k = "chat"
+			for _, c := range kinds {
+				if strings.HasPrefix(t, c.typePrefix) {
+					k = c.kind
+				}
 			}
 			if k != "" {
 				break
 			}
 		}
-		if k == "" {
-			switch {
-			case present(raw, "call_duration") && !present(raw, "chat_duration"):
-				k = "call"
-			case present(raw, "chat_duration") && !present(raw, "call_duration"):
-				k = "chat"
-			}
-		}
+	}
+	if k == "" {
+		k = onlyPresent(raw, "_duration")
 	}
 	if k == "" {
 		return hint
@@ -112,10 +110,28 @@ func kind(r *reader, raw map[string]any, hint string) string {
 	return k
 }
 
+// onlyPresent returns the kind k when raw has k+suffix ("call_type") and
+// no other kind's field with that suffix, else "".
+func onlyPresent(raw map[string]any, suffix string) string {
+	found := ""
+	for _, c := range kinds {
+		if present(raw, c.kind+suffix) {
+			if found != "" {
+				return ""
+			}
+			found = c.kind
+		}
+	}
+	return found
+}
+
+// duration is the session's own kind's duration, else another kind's.
 func duration(r *reader, raw map[string]any, kind string) int {
-	keys := []string{"call_duration", "chat_duration"}
-	if kind == "chat" {
-		keys[0], keys[1] = keys[1], keys[0]
+	keys := []string{kind + "_duration"}
+	for _, c := range kinds {
+		if c.kind != kind {
+			keys = append(keys, c.kind+"_duration")
+		}
 	}
 	for _, key := range keys {
 		if n, ok := r.seconds(raw, "", key); ok {

@@ -54,8 +54,8 @@ const (
 // Name is a recognised object name.
 type Name struct {
 	Kind Kind
-	// SessionKind is "call", "chat", or "" when the name does not tell
-	// (metadata-{id}.json, email-{id}.pdf).
+	// SessionKind is "call", "chat", "email" (email-{id}.pdf), or "" when
+	// the name does not tell (metadata-{id}.json: the file's content does).
 	SessionKind string
 	// SessionID is the {id} of the name, never empty.
 	SessionID string
@@ -94,7 +94,7 @@ var (
 	transcriptTxt  = newPattern(Transcript, `^(?P<s>chat)-(?P<id>`+id+`)\.(?P<ext>(?i:txt))$`)
 	sessionMeta    = newPattern(Metadata, `^(?P<s>call|chat)-(?P<id>`+id+`)\.(?P<ext>(?i:json))$`)
 	newMeta        = newPattern(Metadata, `^metadata-(?P<id>`+id+`)\.(?P<ext>(?i:json|txt))$`)
-	email          = newPattern(EmailTranscript, `^email-(?P<id>`+id+`)\.(?P<ext>(?i:pdf))$`)
+	email          = newPattern(EmailTranscript, `^(?P<s>email)-(?P<id>`+id+`)\.(?P<ext>(?i:pdf))$`)
 )
 
 // ujetFolders lists the patterns accepted in each legacy folder.

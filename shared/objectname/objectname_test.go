@@ -69,8 +69,8 @@ func TestParseMatches(t *testing.T) {
 		{"bucket root", "chat-135.json", "", chat(objectname.Metadata, "135", "json", "")},
 		{"new metadata json", "metadata-55.json", "", objectname.Name{Kind: objectname.Metadata, SessionID: "55", Ext: "json"}},
 		{"new metadata txt", "p/metadata/metadata-55.TXT", "p", objectname.Name{Kind: objectname.Metadata, SessionID: "55", Ext: "txt"}},
-		{"email transcript", "emails/email-8.pdf", "", objectname.Name{Kind: objectname.EmailTranscript, SessionID: "8", Ext: "pdf"}},
-		{"email transcript root", "email-8.PDF", "", objectname.Name{Kind: objectname.EmailTranscript, SessionID: "8", Ext: "pdf"}},
+		{"email transcript", "emails/email-8.pdf", "", objectname.Name{Kind: objectname.EmailTranscript, SessionKind: "email", SessionID: "8", Ext: "pdf"}},
+		{"email transcript root", "email-8.PDF", "", objectname.Name{Kind: objectname.EmailTranscript, SessionKind: "email", SessionID: "8", Ext: "pdf"}},
 		{"recording anywhere", "recordings/call-1.mp3", "", call(objectname.Recording, "1", "mp3", "")},
 		{"recording any folder depth", "a/b/c/call-1.wav", "", call(objectname.Recording, "1", "wav", "")},
 		{"voicemail anywhere", "voicemails/call-1-voicemail.wav", "", call(objectname.Voicemail, "1", "wav", "")},
@@ -206,6 +206,9 @@ func FuzzParse(f *testing.F) {
 		}
 		if n.SessionID == "" {
 			t.Errorf("Parse(%q, %q): empty SessionID", object, folderPath)
+		}
+		if n.Kind != objectname.Metadata && n.SessionKind == "" {
+			t.Errorf("Parse(%q, %q) = %+v: only a metadata file may leave its session kind to its content", object, folderPath, n)
 		}
 		if n.Kind == "" || n.Ext == "" || n.Ext != strings.ToLower(n.Ext) {
 			t.Errorf("Parse(%q, %q) = %+v: want a kind and a lower-case ext", object, folderPath, n)
