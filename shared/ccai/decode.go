@@ -77,8 +77,9 @@ func DecodeParams(r *http.Request, maxBody int64) (Params, error) {
 
 // decodeQuery adds the pairs of a query string or a form body to p, in
 // the order received, by net/url's rules: pairs are separated by "&",
-// "+" is a space, and a semicolon or an invalid %-escape is an Invalid
-// error (what names the source in its message). Of a key repeated in
+// "+" is a space, and a semicolon, an invalid %-escape or a key or value
+// that is not UTF-8 is an Invalid error (what names the source in its
+// message). Of a key repeated in
 // the source (in any spelling, see Canon), the first non-empty value
 // wins. Every pair counts towards MaxParams, an empty one too.
 func decodeQuery(p *Params, s, what string) error {
@@ -103,6 +104,9 @@ func decodeQuery(p *Params, s, what string) error {
 		value, err := url.QueryUnescape(rawValue)
 		if err != nil {
 			return crm.Errorf(crm.Invalid, "malformed %s: %v", what, err)
+		}
+		if !utf8.ValidString(key) || !utf8.ValidString(value) {
+			return crm.Errorf(crm.Invalid, "malformed %s: parameter %q is not UTF-8", what, shorten(strings.ToValidUTF8(key, "\uFFFD")))
 		}
 		c := Canon(key)
 		if seen[c] || strings.TrimSpace(value) == "" {

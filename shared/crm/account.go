@@ -161,6 +161,7 @@ type AccountStore interface {
 	// holds one of a's Keys: then that account, with what a adds merged
 	// in, is returned and created is false. Safe under concurrency: any
 	// number of simultaneous identical calls leave one account.
-	// Errors: Invalid, Unavailable.
+	// Errors: Invalid (a, or the account merged, fails Validate: nothing
+	// is stored), Unavailable.
 	CreateAccount(ctx context.Context, a Account) (acc Account, created bool, err error)
 }
