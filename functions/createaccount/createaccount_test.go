@@ -21,20 +21,6 @@ import (
 // over is a value one byte over limit.
 func over(limit int) string { return strings.Repeat("x", limit+1) }
 
-// jsonBody renders kv pairs as a JSON object, in order; a value starting
-// with { or [ is written as it is.
-func jsonBody(kv ...string) string {
-	var fields []string
-	for i := 0; i+1 < len(kv); i += 2 {
-		v := kv[i+1]
-		if !strings.HasPrefix(v, "{") && !strings.HasPrefix(v, "[") {
-			v = fmt.Sprintf("%q", v)
-		}
-		fields = append(fields, fmt.Sprintf("%q:%s", kv[i], v))
-	}
-	return "{" + strings.Join(fields, ",") + "}"
-}
-
 func post(body string) *http.Request {
 	r := httptest.NewRequest("POST", "/accounts", strings.NewReader(body))
 	r.Header.Set("Content-Type", "application/json")
@@ -63,25 +49,25 @@ func TestCreateAccountRefusesBadFields(t *testing.T) {
 		r    *http.Request
 		want string
 	}{
-		{"name", post(jsonBody("custom_user_id", cuid, "name", over(crm.MaxName))), `"name"`},
-		{"name alias", post(jsonBody("custom_user_id", cuid, "full_name", over(crm.MaxName))), `"name"`},
-		{"first name", post(jsonBody("custom_user_id", cuid, "first_name", over(crm.MaxName))), `"first_name"`},
-		{"last name", post(jsonBody("custom_user_id", cuid, "last_name", over(crm.MaxName))), `"last_name"`},
-		{"phone", post(jsonBody("custom_user_id", cuid, "phone", "+1"+strings.Repeat("2", crm.MaxPhone-1))), `"phone"`},
-		{"phone of 10,000 characters", post(jsonBody("custom_user_id", cuid, "phone", strings.Repeat("2", 10000))), `"phone"`},
-		{"phone alias", post(jsonBody("custom_user_id", cuid, "ani", over(crm.MaxPhone))), `"phone"`},
-		{"email", post(jsonBody("custom_user_id", cuid, "email", longEmail)), `"email"`},
-		{"custom user id", post(jsonBody("custom_user_id", cuid, "uid", over(crm.MaxCustomUserID))), `"custom_user_id"`},
-		{"custom field value", post(jsonBody("custom_user_id", cuid, "lang", over(crm.MaxCustomValue))), `custom field "lang"`},
-		{"custom field name", post(jsonBody("custom_user_id", cuid, over(crm.MaxCustomKey), "x")), "custom field name"},
-		{"too many custom fields", post(jsonBody(many...)), "custom fields"},
+		{"name", post(testenv.JSON("custom_user_id", cuid, "name", over(crm.MaxName))), `"name"`},
+		{"name alias", post(testenv.JSON("custom_user_id", cuid, "full_name", over(crm.MaxName))), `"name"`},
+		{"first name", post(testenv.JSON("custom_user_id", cuid, "first_name", over(crm.MaxName))), `"first_name"`},
+		{"last name", post(testenv.JSON("custom_user_id", cuid, "last_name", over(crm.MaxName))), `"last_name"`},
+		{"phone", post(testenv.JSON("custom_user_id", cuid, "phone", "+1"+strings.Repeat("2", crm.MaxPhone-1))), `"phone"`},
+		{"phone of 10,000 characters", post(testenv.JSON("custom_user_id", cuid, "phone", strings.Repeat("2", 10000))), `"phone"`},
+		{"phone alias", post(testenv.JSON("custom_user_id", cuid, "ani", over(crm.MaxPhone))), `"phone"`},
+		{"email", post(testenv.JSON("custom_user_id", cuid, "email", longEmail)), `"email"`},
+		{"custom user id", post(testenv.JSON("custom_user_id", cuid, "uid", over(crm.MaxCustomUserID))), `"custom_user_id"`},
+		{"custom field value", post(testenv.JSON("custom_user_id", cuid, "lang", over(crm.MaxCustomValue))), `custom field "lang"`},
+		{"custom field name", post(testenv.JSON("custom_user_id", cuid, over(crm.MaxCustomKey), "x")), "custom field name"},
+		{"too many custom fields", post(testenv.JSON(many...)), "custom fields"},
 		{"name not UTF-8 in the query string", httptest.NewRequest("POST", "/accounts?custom_user_id="+cuid+"&name=%FF", nil), `"name"`},
 		{"phone in a form body", func() *http.Request {
 			r := httptest.NewRequest("POST", "/accounts", strings.NewReader(url.Values{"custom_user_id": {cuid}, "phone": {over(crm.MaxPhone)}}.Encode()))
 			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			return r
 		}(), `"phone"`},
-		{"phone in a container", post(`{"account":` + jsonBody("custom_user_id", cuid, "phone", over(crm.MaxPhone)) + "}"), `"phone"`},
+		{"phone in a container", post(`{"account":` + testenv.JSON("custom_user_id", cuid, "phone", over(crm.MaxPhone)) + "}"), `"phone"`},
 	}
 	for _, field := range []string{"name", "first_name", "last_name", "phone", "email", "custom_user_id", "lang"} {
 		for _, v := range []string{`{"$gt":""}`, `["+12223334444"]`, `{}`} {
@@ -89,13 +75,13 @@ func TestCreateAccountRefusesBadFields(t *testing.T) {
 				name string
 				r    *http.Request
 				want string
-			}{field + " as " + v, post(jsonBody("custom_user_id", cuid, field, v)), fmt.Sprintf("field %q", field)})
+			}{field + " as " + v, post(testenv.JSON("custom_user_id", cuid, field, v)), fmt.Sprintf("field %q", field)})
 		}
 		tests = append(tests, struct {
 			name string
 			r    *http.Request
 			want string
-		}{field + " as an object in a container", post(`{"account":` + jsonBody("custom_user_id", cuid, field, `{"$gt":""}`) + "}"), fmt.Sprintf("field %q", field)})
+		}{field + " as an object in a container", post(`{"account":` + testenv.JSON("custom_user_id", cuid, field, `{"$gt":""}`) + "}"), fmt.Sprintf("field %q", field)})
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -119,7 +105,7 @@ func TestCreateAccountAtLimits(t *testing.T) {
 		kv = append(kv, fmt.Sprintf("%s%03d", at(crm.MaxCustomKey-3), i), at(crm.MaxCustomValue))
 	}
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, post(jsonBody(kv...)))
+	h.ServeHTTP(rec, post(testenv.JSON(kv...)))
 	if rec.Code != http.StatusCreated {
 		t.Fatalf("got %d %.300s, want 201", rec.Code, rec.Body)
 	}

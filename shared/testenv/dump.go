@@ -71,3 +71,22 @@ func Refused(t testing.TB, c *firestore.Client, h http.Handler, r *http.Request,
 		t.Errorf("the refused request changed the database:\nbefore %.2000v\nafter  %.2000v", before, after)
 	}
 }
+
+// JSON renders kv pairs as a JSON object, in order; a value that starts
+// with { or [ is written as it is (an object or an array).
+func JSON(kv ...string) string {
+	var fields []string
+	for i := 0; i+1 < len(kv); i += 2 {
+		v := kv[i+1]
+		if !strings.HasPrefix(v, "{") && !strings.HasPrefix(v, "[") {
+			v = quote(v)
+		}
+		fields = append(fields, quote(kv[i])+":"+v)
+	}
+	return "{" + strings.Join(fields, ",") + "}"
+}
+
+func quote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
