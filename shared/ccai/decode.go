@@ -79,9 +79,9 @@ func DecodeParams(r *http.Request, maxBody int64) (Params, error) {
 // the order received, by net/url's rules: pairs are separated by "&",
 // "+" is a space, and a semicolon, an invalid %-escape or a key or value
 // that is not UTF-8 is an Invalid error (what names the source in its
-// message). Of a key repeated in
-// the source (in any spelling, see Canon), the first non-empty value
-// wins. Every pair counts towards MaxParams, an empty one too.
+// message). Of a key repeated in the source (in any spelling, see Canon),
+// the first non-empty value wins. Every pair counts towards MaxParams, an
+// empty one too.
 func decodeQuery(p *Params, s, what string) error {
 	if err := tooManyParams(strings.Count(s, "&") + 1); err != nil {
 		return err
@@ -150,7 +150,7 @@ func decodeJSON(p *Params, body []byte) error {
 		return err
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return crm.Errorf(crm.Invalid, "malformed JSON body: more than one JSON value")
+		return crm.Errorf(crm.Invalid, "malformed JSON body: more than one JSON value, or text after it")
 	}
 	switch top.kind {
 	case jsonObject:
@@ -171,14 +171,17 @@ func decodeJSON(p *Params, body []byte) error {
 type jsonKind string
 
 const (
-	jsonNull    jsonKind = "null"
-	jsonString  jsonKind = "a string"
-	jsonNumber  jsonKind = "a number"
-	jsonBool    jsonKind = "a boolean"
-	jsonObject  jsonKind = "a JSON object"
-	jsonArray   jsonKind = "a JSON array"
-	maxJSONDeep          = 3 // body, container, an array container's objects
+	jsonNull   jsonKind = "null"
+	jsonString jsonKind = "a string"
+	jsonNumber jsonKind = "a number"
+	jsonBool   jsonKind = "a boolean"
+	jsonObject jsonKind = "a JSON object"
+	jsonArray  jsonKind = "a JSON array"
 )
+
+// maxJSONDeep is the most objects and arrays around one: a body, a
+// container, an array container's objects hold no deeper ones.
+const maxJSONDeep = 3
 
 // jsonValue is a JSON value decoded in document order.
 type jsonValue struct {
