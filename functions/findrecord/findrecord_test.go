@@ -2,6 +2,8 @@ package findrecord_test
 
 import (
 	"fmt"
+	"io"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -117,6 +119,42 @@ func TestTiersTermCap(t *testing.T) {
 			tiers, err := findrecord.Tiers(p)
 			if crm.ErrorCode(err) != crm.Invalid || !strings.Contains(crm.ErrorMessage(err), want) {
 				t.Errorf("Tiers: got (%v, %v), want an Invalid error naming %q", tiers, err, want)
+			}
+		})
+	}
+}
+
+// Of two account ids, the first received is searched, whatever the
+// request's form and every time (the parameters keep their order).
+func TestTiersFirstAccountReceived(t *testing.T) {
+	for _, tt := range []struct{ name, target, contentType, body, want string }{
+		{"query a1 first", "/records/search?account_id=a1&customer_id=a2", "", "", "(accountid:equals:a1)"},
+		{"query a2 first", "/records/search?customer_id=a2&account_id=a1", "", "", "(customerid:equals:a2)"},
+		{"JSON a1 first", "/records/search", "application/json", `{"account_id":"a1","contact_id":"a2"}`, "(accountid:equals:a1)"},
+		{"JSON a2 first", "/records/search", "application/json", `{"contact_id":"a2","account_id":"a1"}`, "(contactid:equals:a2)"},
+		{"form a2 first", "/records/search", "application/x-www-form-urlencoded", "contact_id=a2&account_id=a1", "(contactid:equals:a2)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			for range 100 {
+				var body io.Reader
+				if tt.body != "" {
+					body = strings.NewReader(tt.body)
+				}
+				r := httptest.NewRequest("POST", tt.target, body)
+				if tt.contentType != "" {
+					r.Header.Set("Content-Type", tt.contentType)
+				}
+				p, err := ccai.DecodeParams(r, ccai.DefaultMaxBody)
+				if err != nil {
+					t.Fatal(err)
+				}
+				tiers, err := findrecord.Tiers(&p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(tiers) != 1 || query.String(tiers[0]) != tt.want {
+					t.Fatalf("Tiers: got %v, want [%s]", tiers, tt.want)
+				}
 			}
 		})
 	}

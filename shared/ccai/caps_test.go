@@ -179,14 +179,14 @@ func TestServeParamsCap(t *testing.T) {
 	}
 }
 
-// In a JSON body every value counts, in a value kept as JSON too, so that
+// In a JSON body every value counts, inside a misplaced array too, so that
 // a body is never decoded into many times its size.
 func TestDecodeParamsJSONValuesCap(t *testing.T) {
 	values := func(n int, v string) string { return strings.TrimSuffix(strings.Repeat(v+",", n), ",") }
 	for name, body := range map[string]string{
-		"array kept as JSON": `{"tags":[` + values(ccai.MaxParams+1, "1") + "]}",
-		"empty objects":      "[" + values(ccai.MaxParams+1, "{}") + "]",
-		"nested empty":       `{"record":[` + values(ccai.MaxParams+1, "[]") + "]}",
+		"array of values": `{"tags":[` + values(ccai.MaxParams+1, "1") + "]}",
+		"empty objects":   "[" + values(ccai.MaxParams+1, "{}") + "]",
+		"nested empty":    `{"record":[` + values(ccai.MaxParams+1, "[]") + "]}",
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := ccai.DecodeParams(newRequest("POST", "/records", "application/json", body), ccai.DefaultMaxBody)
@@ -196,7 +196,7 @@ func TestDecodeParamsJSONValuesCap(t *testing.T) {
 		})
 	}
 	// Commas and brackets inside strings are no values.
-	body := `{"note":"` + values(5000, `a\\\"b[{\"x\":1}]`) + `","tags":[` + values(ccai.MaxParams-1, "1") + "]}"
+	body := `{"record":[{"note":"` + values(5000, `a\\\"b[{\"x\":1}]`) + `"},` + values(ccai.MaxParams-1, `{"k":1}`) + "]}"
 	if _, err := ccai.DecodeParams(newRequest("POST", "/records", "application/json", body), ccai.DefaultMaxBody); err != nil {
 		t.Errorf("DecodeParams of %d values with commas in a string: got error %v, want none", ccai.MaxParams, err)
 	}

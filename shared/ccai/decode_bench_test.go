@@ -83,3 +83,52 @@ func BenchmarkDecode1MiBTinyKeys(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecodeAtCap decodes the largest bodies accepted: MaxParams
+// parameters of about 1 KiB each, in every form.
+func BenchmarkDecodeAtCap(b *testing.B) {
+	value := strings.Repeat("v", 1000)
+	for _, form := range []string{"json", "json-container-map", "json-array-container", "form"} {
+		b.Run(form, func(b *testing.B) {
+			var buf bytes.Buffer
+			for i := range ccai.MaxParams {
+				sep := ","
+				if form == "form" {
+					sep = "&"
+				}
+				if i > 0 {
+					buf.WriteString(sep)
+				}
+				switch form {
+				case "form":
+					fmt.Fprintf(&buf, "k%d=%s", i, value)
+				case "json-array-container":
+					fmt.Fprintf(&buf, `{"k%d":"%s"}`, i, value)
+				default:
+					fmt.Fprintf(&buf, `"k%d":"%s"`, i, value)
+				}
+			}
+			ct, body := "application/json", buf.String()
+			switch form {
+			case "form":
+				ct = "application/x-www-form-urlencoded"
+			case "json":
+				body = "{" + body + "}"
+			case "json-container-map":
+				body = `{"record":{` + body + "}}"
+			case "json-array-container":
+				body = `{"record":[` + body + "]}"
+			}
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				r := httptest.NewRequest("POST", "/records", strings.NewReader(body))
+				r.Header.Set("Content-Type", ct)
+				p, err := ccai.DecodeParams(r, ccai.DefaultMaxBody)
+				if err != nil || p.Len() != ccai.MaxParams {
+					b.Fatalf("DecodeParams: %d parameters, error %v", p.Len(), err)
+				}
+			}
+		})
+	}
+}

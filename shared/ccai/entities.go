@@ -3,24 +3,18 @@ package ccai
 import (
 	"net/mail"
 	"strings"
-	"unicode/utf8"
 
 	"example.com/crm/shared/crm"
 	"example.com/crm/shared/phone"
 )
 
-// maxValue bounds one parameter value; longer is rejected, not cut.
-const maxValue = 64 << 10
-
 // AccountFromParams reads a create-account request. Several phone, email
 // or custom user id fields may be given; every other non-empty parameter
 // becomes a custom field. A phone value that is no phone number is kept
 // as received but identifies nothing; an email that is no address is
-// Invalid, and so is a request that names nobody.
+// Invalid, and so are a request that names nobody and a field over its
+// limit (crm.Account.Validate).
 func AccountFromParams(p *Params, region string) (crm.Account, error) {
-	if err := checkValues(p); err != nil {
-		return crm.Account{}, err
-	}
 	a := crm.Account{
 		Name:      p.Get(NameFields...),
 		FirstName: p.Get(FirstNameFields...),
@@ -52,7 +46,7 @@ func AccountFromParams(p *Params, region string) (crm.Account, error) {
 	}
 	var deduped crm.Account
 	deduped.Merge(a)
-	return deduped, nil
+	return deduped, deduped.Validate()
 }
 
 // PhoneOf normalises a phone number for storage. The search pattern of the
@@ -71,7 +65,7 @@ func NormalizeEmail(raw string) (string, error) {
 	s := strings.ToLower(strings.TrimSpace(raw))
 	addr, err := mail.ParseAddress(s)
 	if err != nil || addr.Address != s || strings.Count(s, "@") != 1 {
-		return "", crm.Errorf(crm.Invalid, "%q is not an email address", raw)
+		return "", crm.Errorf(crm.Invalid, "email %q is not an email address", shorten(raw))
 	}
 	return s, nil
 }
@@ -90,11 +84,8 @@ func SessionsFromParams(p *Params) []crm.Session {
 
 // RecordPatchFromParams reads the record fields of a create or update
 // request. Every parameter that is not a known field becomes a custom
-// field.
+// field. A field over its limit is Invalid (crm.RecordPatch.Validate).
 func RecordPatchFromParams(p *Params) (crm.RecordPatch, error) {
-	if err := checkValues(p); err != nil {
-		return crm.RecordPatch{}, err
-	}
 	patch := crm.RecordPatch{
 		Subject:     p.Get(SubjectFields...),
 		Description: p.Get(DescriptionFields...),
@@ -107,15 +98,5 @@ func RecordPatchFromParams(p *Params) (crm.RecordPatch, error) {
 	p.Get("id")
 	p.Get(RecordIDFields...)
 	patch.Custom = p.Unused()
-	return patch, nil
-}
-
-func checkValues(p *Params) error {
-	var err error
-	p.Each(func(k, v string) {
-		if err == nil && (len(v) > maxValue || !utf8.ValidString(v)) {
-			err = crm.Errorf(crm.Invalid, "parameter %q is longer than %d bytes or not UTF-8", k, maxValue)
-		}
-	})
-	return err
+	return patch, patch.Validate()
 }

@@ -209,11 +209,11 @@ func TestRecordPatchFromParams(t *testing.T) {
 }
 
 func TestRecordPatchFromParamsInvalid(t *testing.T) {
-	_, err := ccai.RecordPatchFromParams(paramsFrom("description", strings.Repeat("x", 64<<10+1)))
+	_, err := ccai.RecordPatchFromParams(paramsFrom("description", strings.Repeat("x", crm.MaxDescription+1)))
 	if got := crm.ErrorCode(err); got != crm.Invalid {
 		t.Errorf("64 KiB + 1 description: got code %q, want %q", got, crm.Invalid)
 	}
-	_, err = ccai.RecordPatchFromParams(paramsFrom("description", strings.Repeat("x", 64<<10)))
+	_, err = ccai.RecordPatchFromParams(paramsFrom("description", strings.Repeat("x", crm.MaxDescription)))
 	if err != nil {
 		t.Errorf("64 KiB description: got %v, want no error", err)
 	}

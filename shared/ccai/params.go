@@ -9,7 +9,7 @@ import (
 
 // MaxParams bounds the parameters of one request: every key and value
 // received counts, a repeated or an empty one too, and in a JSON body every
-// value, in a value kept as JSON too (CheckJSONParams), so that decoding a
+// value, in an array or object too (CheckJSONParams), so that decoding a
 // hostile request stops early and takes little memory. Beyond, the request
 // is Invalid (422).
 const MaxParams = 1000

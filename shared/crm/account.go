@@ -164,6 +164,7 @@ type AccountStore interface {
 	// again within it returns the first one as it is now (created false);
 	// after it, makes a new one. Safe under concurrency: any number of
 	// simultaneous identical calls leave one account.
-	// Errors: Invalid, Unavailable.
+	// Errors: Invalid (a, or the account merged, fails Validate: nothing
+	// is stored), Unavailable.
 	CreateAccount(ctx context.Context, a Account) (acc Account, created bool, err error)
 }

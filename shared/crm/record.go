@@ -146,10 +146,12 @@ type RecordStore interface {
 	// patch of what it lacks, is returned and created is false. A record
 	// with no session is known by its RequestKey for RetryWindow, as an
 	// account with no Keys is (AccountStore.CreateAccount). Safe under
-	// concurrency. Errors: Invalid (no such account), Unavailable.
+	// concurrency. Errors: Invalid (no such account; r, or the record
+	// filled, fails Validate: nothing is stored), Unavailable.
 	CreateRecord(ctx context.Context, r Record) (rec Record, created bool, err error)
 	// UpdateRecord applies p to the record with id. Sessions that p adds
-	// become the record's. Errors: NotFound, Invalid, Unavailable.
+	// become the record's. Errors: NotFound, Invalid (p, or the record
+	// updated, fails Validate: nothing is stored), Unavailable.
 	UpdateRecord(ctx context.Context, id string, p RecordPatch) (Record, error)
 	// ApplySessionMetadata records what a session metadata file says
 	// about session s (matched by its key) of record id, unless the
@@ -167,7 +169,8 @@ type RecordStore interface {
 	AccountRecords(ctx context.Context, accountID string) ([]Record, error)
 	// AddComment adds c to the record recordID, unless a comment with the
 	// same CommentID is there already: then that one is returned and
-	// created is false. Errors: NotFound, Invalid, Unavailable.
+	// created is false. Errors: NotFound, Invalid (c fails Validate),
+	// Unavailable.
 	AddComment(ctx context.Context, recordID string, c Comment) (com Comment, created bool, err error)
 	// Comments returns the record's comments, oldest first.
 	// Errors: Unavailable.

@@ -141,6 +141,9 @@ func (s *Store) FindAccounts(ctx context.Context, c crm.AccountCondition, limit 
 
 // CreateAccount implements crm.AccountStore.
 func (s *Store) CreateAccount(ctx context.Context, a crm.Account) (crm.Account, bool, error) {
+	if err := a.Validate(); err != nil {
+		return crm.Account{}, false, err
+	}
 	now := s.Now()
 	a.CreatedAt, a.UpdatedAt = now, now
 	keys := a.Keys()
@@ -212,6 +215,9 @@ func (s *Store) mergeAccount(ctx context.Context, holder string, a crm.Account, 
 		result = existing
 		if !existing.Merge(a) {
 			return nil
+		}
+		if err := existing.Validate(); err != nil {
+			return err // too many custom fields or identities together
 		}
 		existing.UpdatedAt = now
 		result = existing

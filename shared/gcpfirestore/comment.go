@@ -24,6 +24,9 @@ func (s *Store) AddComment(ctx context.Context, recordID string, c crm.Comment) 
 	if !validID(recordID) {
 		return crm.Comment{}, false, crm.Errorf(crm.NotFound, "record %q not found", recordID)
 	}
+	if err := c.Validate(); err != nil {
+		return crm.Comment{}, false, err
+	}
 	rec := s.client.Collection(recordsCol).Doc(recordID)
 	if _, err := rec.Get(ctx); status.Code(err) == codes.NotFound {
 		return crm.Comment{}, false, crm.Errorf(crm.NotFound, "record %q not found", recordID)

@@ -147,6 +147,9 @@ func (s *Store) AccountRecords(ctx context.Context, accountID string) ([]crm.Rec
 
 // CreateRecord implements crm.RecordStore.
 func (s *Store) CreateRecord(ctx context.Context, r crm.Record) (crm.Record, bool, error) {
+	if err := r.Validate(); err != nil {
+		return crm.Record{}, false, err
+	}
 	now := s.Now()
 	r.CreatedAt, r.UpdatedAt = now, now
 	if r.Status == "" {
@@ -236,6 +239,9 @@ func (s *Store) fillRecord(ctx context.Context, holder string, r crm.Record, key
 		if !existing.Apply(fillPatch(existing, r)) {
 			return nil
 		}
+		if err := existing.Validate(); err != nil {
+			return err // too many custom fields or sessions together
+		}
 		existing.UpdatedAt = now
 		result = existing
 		if err := tx.Set(snap.Ref, toRecordDoc(existing)); err != nil {
@@ -273,6 +279,9 @@ func (s *Store) UpdateRecord(ctx context.Context, id string, p crm.RecordPatch) 
 	if !validID(id) {
 		return crm.Record{}, crm.Errorf(crm.NotFound, "record %q not found", id)
 	}
+	if err := p.Validate(); err != nil {
+		return crm.Record{}, err
+	}
 	now := s.Now()
 	ref := s.client.Collection(recordsCol).Doc(id)
 	var result crm.Record
@@ -298,6 +307,9 @@ func (s *Store) UpdateRecord(ctx context.Context, id string, p crm.RecordPatch) 
 		result = r
 		if !r.Apply(p) {
 			return nil
+		}
+		if err := r.Validate(); err != nil {
+			return err // too many custom fields or sessions together
 		}
 		r.UpdatedAt = now
 		result = r

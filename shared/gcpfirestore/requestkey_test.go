@@ -103,7 +103,7 @@ func TestCreatesWithoutIdentityAreIdempotent(t *testing.T) {
 	if err != nil || !created2 || rec2.ID == recIDs[0] {
 		t.Errorf("a different body: got %s created=%v err=%v, want a new record", rec2.ID, created2, err)
 	}
-	if got, err := s.RecordIDs(ctx, acc.ID); err != nil || len(got) != 2 {
+	if got, err := s.AccountRecords(ctx, acc.ID); err != nil || len(got) != 2 {
 		t.Errorf("records of the account: got %v (%v), want 2", got, err)
 	}
 	// A record of a missing account is refused and leaves nothing behind.
@@ -128,7 +128,7 @@ func TestConcurrentCreatesWithoutIdentityMakeOne(t *testing.T) {
 	if created != 1 {
 		t.Errorf("20 simultaneous record creates: %d created, want 1", created)
 	}
-	if got, err := s.RecordIDs(ctx, ids[0]); err != nil || len(got) != 1 {
+	if got, err := s.AccountRecords(ctx, ids[0]); err != nil || len(got) != 1 {
 		t.Errorf("records: got %v (%v), want 1", got, err)
 	}
 }
