@@ -71,7 +71,7 @@ const (
 	Linked       Outcome = "linked"       // attached to its record
 	Waiting      Outcome = "waiting"      // its session has no record yet
 	Unrecognised Outcome = "unrecognised" // a name CCAI Platform does not write; left alone
-	Malformed    Outcome = "malformed"    // a metadata file that does not parse; left alone
+	Malformed    Outcome = "malformed"    // a metadata file that does not parse, or says what cannot be stored; left alone
 	Gone         Outcome = "gone"         // deleted before it could be read
 )
 
@@ -109,6 +109,12 @@ func (h Handler) Process(ctx context.Context, obj Object) (Outcome, error) {
 	if crm.ErrorCode(err) == crm.NotFound {
 		h.Log.WarnContext(ctx, "object gone before it was read", "object", obj.Name)
 		return Gone, nil
+	}
+	if crm.ErrorCode(err) == crm.Invalid {
+		// What it says cannot be stored (a value over the CRM's limits): a
+		// retry cannot help.
+		h.Log.WarnContext(ctx, "storage object not stored: invalid content", "object", obj.Name, "error", err.Error())
+		return Malformed, nil
 	}
 	if err != nil {
 		h.Log.ErrorContext(ctx, "storage object not processed; will be retried", "object", obj.Name, "error", err.Error())
@@ -259,7 +265,7 @@ func (h Handler) recordFor(ctx context.Context, sum metadata.Summary, sess crm.S
 	if id != "" {
 		return h.Store.GetRecord(ctx, id)
 	}
-	acc, err := h.accountFor(ctx, sum)
+	acc, err := h.accountFor(ctx, sum, sess)
 	if err != nil {
 		return crm.Record{}, err
 	}
@@ -275,7 +281,12 @@ func (h Handler) recordFor(ctx context.Context, sum metadata.Summary, sess crm.S
 	return rec, err
 }
 
-func (h Handler) accountFor(ctx context.Context, sum metadata.Summary) (crm.Account, error) {
+// accountFor is the account of the session's end user. One the metadata
+// does not identify (no account, phone or email) gets an account of its
+// own, named after its first session: the store's rule for creates with
+// no identity (one per request key) would otherwise make every
+// unidentified caller of the retry window one account.
+func (h Handler) accountFor(ctx context.Context, sum metadata.Summary, sess crm.Session) (crm.Account, error) {
 	if sum.AccountID != "" {
 		acc, err := h.Store.GetAccount(ctx, sum.AccountID)
 		if err == nil || crm.ErrorCode(err) != crm.NotFound {
@@ -290,8 +301,11 @@ func (h Handler) accountFor(ctx context.Context, sum metadata.Summary) (crm.Acco
 	if e, err := ccai.NormalizeEmail(eu.Email); err == nil && eu.Email != "" {
 		a.Emails = []string{e}
 	}
-	if a.Name == "" && len(a.Phones) == 0 && len(a.Emails) == 0 {
-		a.Name = "Unknown caller"
+	if len(a.Keys()) == 0 {
+		if a.Name == "" {
+			a.Name = "Unknown caller"
+		}
+		a.Custom = map[string]string{"first_session": sess.Key()}
 	}
 	acc, _, err := h.Store.CreateAccount(ctx, a)
 	return acc, err

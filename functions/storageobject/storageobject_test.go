@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -238,4 +239,49 @@ func TestStorageEventsPublishOncePerAttachment(t *testing.T) {
 			t.Errorf("attachment.added of %s (%s): %d, want 1", a.Object, a.ID, added[a.ID])
 		}
 	}
+}
+
+// Sessions whose end user the metadata does not identify (no phone,
+// email or account) each get an account of their own; the same session's
+// metadata arriving again finds the same one.
+func TestUnidentifiedCallersAreNotMerged(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	accountOf := func(id int, name string) string {
+		var m map[string]any
+		if err := json.Unmarshal(callMetadata(t), &m); err != nil {
+			t.Fatal(err)
+		}
+		m["id"] = id
+		delete(m, "participants") // where the caller's number is
+		b, _ := json.Marshal(m)
+		e.process(t, e.put(t, name, "application/json", b), storageobject.Linked)
+		rec, err := e.store.GetRecord(ctx, e.recordOf(t, "call:"+strconv.Itoa(id)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rec.AccountID
+	}
+	first := accountOf(9001, "ujet-metadata/call-9001.json")
+	second := accountOf(9002, "ujet-metadata/call-9002.json")
+	if first == second {
+		t.Errorf("calls 9001 and 9002 of unidentified callers share account %s", first)
+	}
+	if again := accountOf(9001, "ujet-metadata/call-9001.json"); again != first {
+		t.Errorf("call 9001's metadata again: account %s, want %s", again, first)
+	}
+}
+
+// Metadata the CRM cannot store (an end user's name over its limit) is
+// acknowledged as malformed, not retried for a day.
+func TestMetadataOverALimitIsNotRetried(t *testing.T) {
+	e := newEnv(t)
+	var m map[string]any
+	if err := json.Unmarshal(callMetadata(t), &m); err != nil {
+		t.Fatal(err)
+	}
+	m["id"] = 9003
+	m["end_user"].(map[string]any)["name"] = strings.Repeat("n", crm.MaxName+1)
+	b, _ := json.Marshal(m)
+	e.process(t, e.put(t, "ujet-metadata/call-9003.json", "application/json", b), storageobject.Malformed)
 }
