@@ -140,10 +140,13 @@ type RecordStore interface {
 	// CreateRecord stores r under a new id, unless a record already holds
 	// one of r's session keys: then that record, with r applied as a
 	// patch of what it lacks, is returned and created is false. Safe under
-	// concurrency. Errors: Invalid (no such account), Unavailable.
+	// concurrency. Errors: Invalid (no such account), Conflict (r's
+	// sessions are held by two records), Unavailable.
 	CreateRecord(ctx context.Context, r Record) (rec Record, created bool, err error)
 	// UpdateRecord applies p to the record with id. Sessions that p adds
-	// become the record's. Errors: NotFound, Invalid, Unavailable.
+	// become the record's; a session belongs to one record, so one that
+	// another record holds is a Conflict (naming that record) and nothing
+	// is stored. Errors: NotFound, Invalid, Conflict, Unavailable.
 	UpdateRecord(ctx context.Context, id string, p RecordPatch) (Record, error)
 	// ApplySessionMetadata records what a session metadata file says
 	// about session s (matched by its key) of record id, unless the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"cloud.google.com/go/firestore"
@@ -192,7 +193,7 @@ func (s *Store) fillRecord(ctx context.Context, holder string, r crm.Record, key
 	}
 	var result crm.Record
 	err = s.claimRun(ctx, "update record", func(ctx context.Context, tx *firestore.Transaction) error {
-		_, free, err := readKeys(tx, keyRefs)
+		free, err := sessionKeysFor(tx, keyRefs, holder)
 		if err != nil {
 			return err
 		}
@@ -261,9 +262,7 @@ func (s *Store) UpdateRecord(ctx context.Context, id string, p crm.RecordPatch) 
 		}
 		var free []*firestore.DocumentRef
 		if len(newKeys) > 0 {
-			// A session already held by another record stays there;
-			// the free ones become this record's.
-			if _, free, err = readKeys(tx, newKeys); err != nil {
+			if free, err = sessionKeysFor(tx, newKeys, id); err != nil {
 				return err
 			}
 		}
@@ -282,6 +281,33 @@ func (s *Store) UpdateRecord(ctx context.Context, id string, p crm.RecordPatch) 
 		return crm.Record{}, err
 	}
 	return result, nil
+}
+
+// sessionKeysFor reads the key documents of sessions that record id is to
+// hold: it returns those no record holds yet (to create with the record),
+// or a Conflict naming the record that holds one of them already (a
+// session belongs to one record).
+func sessionKeysFor(tx *firestore.Transaction, refs []*firestore.DocumentRef, id string) ([]*firestore.DocumentRef, error) {
+	snaps, err := tx.GetAll(refs)
+	if err != nil {
+		return nil, err
+	}
+	var free []*firestore.DocumentRef
+	for i, snap := range snaps {
+		if !snap.Exists() {
+			free = append(free, refs[i])
+			continue
+		}
+		var k keyDoc
+		if err := snap.DataTo(&k); err != nil {
+			return nil, fmt.Errorf("decode key %s: %w", snap.Ref.ID, err)
+		}
+		if k.Holder != id {
+			session, _ := strings.CutPrefix(refs[i].ID, "record:")
+			return nil, crm.Errorf(crm.Conflict, "session %s belongs to record %s: a session belongs to one record", session, k.Holder)
+		}
+	}
+	return free, nil
 }
 
 // ApplySessionMetadata implements crm.RecordStore.
