@@ -21,6 +21,8 @@ import (
 	"sync"
 	"time"
 
+	"cloud.google.com/go/firestore"
+
 	"example.com/crm/shared/auth"
 	"example.com/crm/shared/ccaiplayer"
 	"example.com/crm/shared/dbcost"
@@ -102,6 +104,10 @@ func run(n, conc int, method string) error {
 			res, err := p.Call(ctx, "find_account_by_query", ccaiplayer.Vars{"PHONE_NUMBER": fmt.Sprintf("+1303%07d", i+1_000_000)})
 			return expect(res, err, 404)
 		}},
+		{"find account by query (unknown caller)", "FindAccountByQuery", func(ctx context.Context, i int) error {
+			res, err := p.Call(ctx, "find_account_by_query", unknownCaller(run, i))
+			return expect(res, err, 404)
+		}},
 		{"find account by ID", "FindAccountByID", func(ctx context.Context, i int) error {
 			res, err := p.Call(ctx, "find_account_by_id", ccaiplayer.Vars{"ACCOUNT_ID": accounts[i]})
 			return expect(res, err, 200)
@@ -157,10 +163,54 @@ func run(n, conc int, method string) error {
 		fmt.Printf("| %-34s | %8.2f | %8.2f | %8.2f | %6.2f | %6.2f |\n", s.label, pct(lat, 50), pct(lat, 99), pct(lat, 100),
 			float64(reads)/float64(count), float64(writes)/float64(count))
 	}
+	if err := findVersusQuery(ctx, stack, p, run, n); err != nil {
+		return err
+	}
 	if err := storageLatency(ctx, stack, p, accounts, run, min(n, 50), logPath, offset); err != nil {
 		return err
 	}
 	return uploadMemory(ctx, stack, p, records[0])
+}
+
+// unknownCaller is what CCAI Platform sends to find a caller the CRM does
+// not know: phone, email and custom user id, joined by =CONCAT_OR.
+func unknownCaller(run string, i int) ccaiplayer.Vars {
+	return ccaiplayer.Vars{"PHONE_NUMBER": fmt.Sprintf("+1303555%04d", i%10_000), "EMAIL": fmt.Sprintf("nobody%s-%d@example.com", run, i),
+		"CUSTOM_USER_ID": fmt.Sprintf("nobody-%s-%d", run, i)}
+}
+
+// findVersusQuery compares finding an unknown caller through the Generic
+// API with one raw Firestore query on the same collection (accounts by
+// phone, from this process), alternating the two so that both see the
+// same load on the machine, and prints their p50s and the ratio.
+func findVersusQuery(ctx context.Context, stack *localstack.Stack, p *ccaiplayer.Player, run string, n int) error {
+	os.Setenv("FIRESTORE_EMULATOR_HOST", stack.FirestoreHost)
+	client, err := firestore.NewClient(ctx, stack.Project)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	accounts := client.Collection("accounts")
+	raw := make([]time.Duration, n)
+	find := make([]time.Duration, n)
+	for i := range n {
+		v := unknownCaller(run, i)
+		start := time.Now()
+		snaps, err := accounts.Where("phones", "array-contains", v["PHONE_NUMBER"]).Limit(1).Documents(ctx).GetAll()
+		raw[i] = time.Since(start)
+		if err != nil || len(snaps) != 0 {
+			return fmt.Errorf("raw query: %d documents, %v", len(snaps), err)
+		}
+		start = time.Now()
+		res, err := p.Call(ctx, "find_account_by_query", v)
+		find[i] = time.Since(start)
+		if err != nil || res.Status != 404 {
+			return fmt.Errorf("find unknown caller: %v %d %s", err, res.Status, res.Body)
+		}
+	}
+	fmt.Printf("\nfind account by query (unknown caller: phone, email, custom user id) against one raw Firestore query (accounts by phone), alternated, %d each:\n", n)
+	fmt.Printf("  raw query p50 %.2f ms, find p50 %.2f ms: ratio %.2f\n", pct(raw, 50), pct(find, 50), pct(find, 50)/pct(raw, 50))
+	return nil
 }
 
 // storageLatency measures the time from writing a recording into the
