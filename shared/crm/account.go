@@ -154,8 +154,9 @@ type AccountCondition struct {
 type AccountStore interface {
 	// GetAccount returns the account with id. Errors: NotFound, Unavailable.
 	GetAccount(ctx context.Context, id string) (Account, error)
-	// FindAccounts returns at most limit accounts matching c, in no
-	// particular order. Errors: Invalid, Unavailable.
+	// FindAccounts returns the first limit accounts matching c, most
+	// recently updated first, out of all the accounts that match, however
+	// many they are. Errors: Invalid, Unavailable.
 	FindAccounts(ctx context.Context, c AccountCondition, limit int) ([]Account, error)
 	// CreateAccount stores a under a new id, unless an account already
 	// holds one of a's Keys: then that account, with what a adds merged

@@ -33,20 +33,14 @@ func MostRecent(accounts []crm.Account) (crm.Account, bool) {
 }
 
 // BestRecord returns the record to answer a find with: an open one before
-// a closed one, then the most recently updated.
+// a closed one, then the most recently updated (crm.CompareRecords).
 func BestRecord(records []crm.Record) (crm.Record, bool) {
 	if len(records) == 0 {
 		return crm.Record{}, false
 	}
 	best := records[0]
 	for _, r := range records[1:] {
-		if r.Open() != best.Open() {
-			if r.Open() {
-				best = r
-			}
-			continue
-		}
-		if r.UpdatedAt.After(best.UpdatedAt) {
+		if crm.CompareRecords(r, best) < 0 {
 			best = r
 		}
 	}
