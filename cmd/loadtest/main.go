@@ -143,8 +143,8 @@ func run(n, conc int, method string) error {
 		}},
 	}
 	fmt.Printf("%d requests per endpoint, %d concurrent callers, %s authentication, Firestore emulator, %s\n\n", n, conc, method, time.Now().Format(time.DateOnly))
-	fmt.Printf("| %-34s | %8s | %8s | %8s | %6s | %6s |\n", "endpoint", "p50 ms", "p99 ms", "max ms", "reads", "writes")
-	fmt.Printf("|%s|%s|%s|%s|%s|%s|\n", dashes(36), dashes(10), dashes(10), dashes(10), dashes(8), dashes(8))
+	fmt.Printf("| %-38s | %8s | %8s | %8s | %6s | %6s |\n", "endpoint", "p50 ms", "p99 ms", "max ms", "reads", "writes")
+	fmt.Printf("|%s|%s|%s|%s|%s|%s|\n", dashes(40), dashes(10), dashes(10), dashes(10), dashes(8), dashes(8))
 	offset := 0
 	for _, s := range steps {
 		lat, err := measure(ctx, n, conc, s.do)
@@ -160,7 +160,7 @@ func run(n, conc int, method string) error {
 		if count != n {
 			return fmt.Errorf("%s: %d log lines for %d requests", s.label, count, n)
 		}
-		fmt.Printf("| %-34s | %8.2f | %8.2f | %8.2f | %6.2f | %6.2f |\n", s.label, pct(lat, 50), pct(lat, 99), pct(lat, 100),
+		fmt.Printf("| %-38s | %8.2f | %8.2f | %8.2f | %6.2f | %6.2f |\n", s.label, pct(lat, 50), pct(lat, 99), pct(lat, 100),
 			float64(reads)/float64(count), float64(writes)/float64(count))
 	}
 	if err := findVersusQuery(ctx, stack, p, run, n); err != nil {
@@ -180,9 +180,12 @@ func unknownCaller(run string, i int) ccaiplayer.Vars {
 }
 
 // findVersusQuery compares finding an unknown caller through the Generic
-// API with one raw Firestore query on the same collection (accounts by
-// phone, from this process), alternating the two so that both see the
-// same load on the machine, and prints their p50s and the ratio.
+// API with raw Firestore queries on the same collection from this process
+// (accounts by E.164 number, and by trailing digits: the query a search
+// pattern takes), alternating them so that all see the same load on the
+// machine, and prints their p50s and the ratios: with the portal's
+// default phone number format (automatic: a search pattern) and with
+// E.164.
 func findVersusQuery(ctx context.Context, stack *localstack.Stack, p *ccaiplayer.Player, run string, n int) error {
 	os.Setenv("FIRESTORE_EMULATOR_HOST", stack.FirestoreHost)
 	client, err := firestore.NewClient(ctx, stack.Project)
@@ -191,25 +194,40 @@ func findVersusQuery(ctx context.Context, stack *localstack.Stack, p *ccaiplayer
 	}
 	defer client.Close()
 	accounts := client.Collection("accounts")
-	raw := make([]time.Duration, n)
-	find := make([]time.Duration, n)
-	for i := range n {
-		v := unknownCaller(run, i)
+	raw := func(q firestore.Query) (time.Duration, error) {
 		start := time.Now()
-		snaps, err := accounts.Where("phones", "array-contains", v["PHONE_NUMBER"]).Limit(1).Documents(ctx).GetAll()
-		raw[i] = time.Since(start)
-		if err != nil || len(snaps) != 0 {
-			return fmt.Errorf("raw query: %d documents, %v", len(snaps), err)
+		snaps, err := q.Documents(ctx).GetAll()
+		if err == nil && len(snaps) != 0 {
+			err = fmt.Errorf("raw query found %d documents", len(snaps))
 		}
-		start = time.Now()
-		res, err := p.Call(ctx, "find_account_by_query", v)
-		find[i] = time.Since(start)
-		if err != nil || res.Status != 404 {
-			return fmt.Errorf("find unknown caller: %v %d %s", err, res.Status, res.Body)
-		}
+		return time.Since(start), err
 	}
-	fmt.Printf("\nfind account by query (unknown caller: phone, email, custom user id) against one raw Firestore query (accounts by phone), alternated, %d each:\n", n)
-	fmt.Printf("  raw query p50 %.2f ms, find p50 %.2f ms: ratio %.2f\n", pct(raw, 50), pct(find, 50), pct(find, 50)/pct(raw, 50))
+	fmt.Printf("\nfind account by query of an unknown caller (phone, email, custom user id) against one raw Firestore query on\nthe accounts (from this process: by E.164 number, and by trailing digits as a search pattern needs), alternated, %d each:\n", n)
+	defaultFormat := p.Settings.PhoneNumberFormat
+	defer func() { p.Settings.PhoneNumberFormat = defaultFormat }()
+	for _, format := range []string{defaultFormat, "e164"} {
+		p.Settings.PhoneNumberFormat = format
+		byPhone, byTail, find := make([]time.Duration, n), make([]time.Duration, n), make([]time.Duration, n)
+		for i := range n {
+			v := unknownCaller(run+format, i)
+			e164 := v["PHONE_NUMBER"]
+			if byPhone[i], err = raw(accounts.Where("phones", "array-contains", e164).Limit(1)); err != nil {
+				return err
+			}
+			if byTail[i], err = raw(accounts.Where("phone_tails", "array-contains", e164[2:]).OrderBy("updated_at", firestore.Desc).Limit(50)); err != nil {
+				return err
+			}
+			start := time.Now()
+			res, err := p.Call(ctx, "find_account_by_query", v)
+			find[i] = time.Since(start)
+			if err != nil || res.Status != 404 {
+				return fmt.Errorf("find unknown caller: %v %d %s", err, res.Status, res.Body)
+			}
+		}
+		f := pct(find, 50)
+		fmt.Printf("  format %-10s find p50 %.2f ms; raw query by E.164 p50 %.2f ms (ratio %.2f), by trailing digits p50 %.2f ms (ratio %.2f)\n",
+			format+":", f, pct(byPhone, 50), f/pct(byPhone, 50), pct(byTail, 50), f/pct(byTail, 50))
+	}
 	return nil
 }
 

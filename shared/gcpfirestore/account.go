@@ -162,6 +162,64 @@ func firstAccounts(as []crm.Account, limit int) []crm.Account {
 	return as[:min(len(as), limit)]
 }
 
+// AccountsByKey implements crm.AccountStore.
+func (s *Store) AccountsByKey(ctx context.Context, keys []string) (map[string]crm.Account, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	refs := make([]*firestore.DocumentRef, len(keys))
+	for i, k := range keys {
+		refs[i] = s.keyRef("account", k)
+	}
+	snaps, err := s.client.GetAll(ctx, refs)
+	if err != nil {
+		return nil, storeError("read identity keys", err)
+	}
+	holderOf := map[string]string{} // key -> account id
+	var holders []*firestore.DocumentRef
+	for i, snap := range snaps {
+		if !snap.Exists() {
+			continue
+		}
+		var k keyDoc
+		if err := snap.DataTo(&k); err != nil {
+			return nil, fmt.Errorf("decode key %s: %w", snap.Ref.ID, err)
+		}
+		if !validID(k.Holder) {
+			continue
+		}
+		if !slices.ContainsFunc(holders, func(r *firestore.DocumentRef) bool { return r.ID == k.Holder }) {
+			holders = append(holders, s.client.Collection(accountsCol).Doc(k.Holder))
+		}
+		holderOf[keys[i]] = k.Holder
+	}
+	if len(holders) == 0 {
+		return nil, nil
+	}
+	snaps, err = s.client.GetAll(ctx, holders)
+	if err != nil {
+		return nil, storeError("read accounts", err)
+	}
+	accounts := map[string]crm.Account{}
+	for _, snap := range snaps {
+		if !snap.Exists() {
+			continue
+		}
+		a, err := decodeAccount(snap)
+		if err != nil {
+			return nil, err
+		}
+		accounts[a.ID] = a
+	}
+	out := map[string]crm.Account{}
+	for k, id := range holderOf {
+		if a, ok := accounts[id]; ok {
+			out[k] = a
+		}
+	}
+	return out, nil
+}
+
 // CreateAccount implements crm.AccountStore.
 func (s *Store) CreateAccount(ctx context.Context, a crm.Account) (crm.Account, bool, error) {
 	now := s.Now()

@@ -3,8 +3,12 @@ package gcpfirestore_test
 import (
 	"context"
 	"fmt"
+	"maps"
+	"sync"
 	"testing"
 	"time"
+
+	"cloud.google.com/go/firestore/apiv1/firestorepb"
 
 	"example.com/crm/shared/crm"
 	"example.com/crm/shared/gcpfirestore"
@@ -135,5 +139,106 @@ func TestAccountFindsReadEveryMatch(t *testing.T) {
 				t.Errorf("%s: got account %q (of %d found), want %q", tt.search, got.ID, len(found), w.ID)
 			}
 		})
+	}
+}
+
+// A find of exact identities (an E.164 phone number, an email, a custom
+// user id) reads their identity keys in one batch, never a query; a
+// search pattern is one query, sent alongside.
+func TestExactIdentitiesAreOneBatchedRead(t *testing.T) {
+	ctx := context.Background()
+	var mu sync.Mutex
+	rpcs := map[string]int{}
+	s := wireStore(t, func(m any) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch m.(type) {
+		case *firestorepb.RunQueryRequest:
+			rpcs["query"]++
+		case *firestorepb.BatchGetDocumentsRequest:
+			rpcs["batch get"]++
+		case *firestorepb.GetDocumentRequest:
+			rpcs["get"]++
+		}
+	})
+	known, _, err := s.CreateAccount(ctx, crm.Account{Phones: []crm.Phone{usPhone(t, "+12025550111")}, Emails: []string{"known@example.com"}, CustomUserIDs: []string{"known-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		search string
+		want   string // account id, "" for none
+		rpcs   map[string]int
+	}{
+		{"known by phone", "(phone:equals:+12025550111) or (email:equals:nobody@example.com) or (custom_user_id:equals:nobody)", known.ID,
+			map[string]int{"batch get": 2}}, // the keys, then their holder
+		{"known by email", "(phone:equals:+1 202 555 0199) or (email:equals:Known@Example.com) or (custom_user_id:equals:nobody)", known.ID,
+			map[string]int{"batch get": 2}},
+		{"known by custom user id", "(email:equals:nobody@example.com) or (custom_user_id:equals:known-1)", known.ID,
+			map[string]int{"batch get": 2}},
+		{"unknown caller", "(phone:equals:+12025550199) or (email:equals:nobody@example.com) or (custom_user_id:equals:nobody)", "",
+			map[string]int{"batch get": 1}},
+		{"unknown caller, phone as a search pattern", "(phone:equals:*202*555*0199) or (email:equals:nobody@example.com) or (custom_user_id:equals:nobody)", "",
+			map[string]int{"batch get": 1, "query": 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, err := query.Parse(tt.search)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mu.Lock()
+			clear(rpcs)
+			mu.Unlock()
+			found, err := lookup.Accounts(ctx, s, e, "US")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := lookup.MostRecent(found); got.ID != tt.want {
+				t.Errorf("got account %q, want %q", got.ID, tt.want)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if !maps.Equal(rpcs, tt.rpcs) {
+				t.Errorf("requests to Firestore: got %v, want %v", rpcs, tt.rpcs)
+			}
+		})
+	}
+}
+
+// An E.164 number finds the account holding it, else one holding the
+// same number stored without a known country; never another country's
+// number that ends with the same digits.
+func TestE164FindsItsNumberOnly(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	uk, _, err := s.CreateAccount(ctx, crm.Account{Name: "UK", Phones: []crm.Phone{{Raw: "+44 303 555 0101", E164: "+443035550101"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// "020 7946 0958" sent to a US deployment: its country is unknown
+	local, _, err := s.CreateAccount(ctx, crm.Account{Name: "Local", Phones: []crm.Phone{{Raw: "020 7946 0958", Digits: "2079460958"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for search, want := range map[string]string{
+		"+44 303 555 0101":    uk.ID,
+		"+1 303 555 0101":     "", // a US number, not the UK one
+		"+44 20 7946 0958":    local.ID,
+		"*303*555*0101":       uk.ID, // a pattern matches the trailing digits of any number
+		"020 7946 0958":       local.ID,
+		"+1 (202) 555-0000":   "",
+		"+81 3 5555 0101":     "",
+		"0044 303 555 0101":   uk.ID,
+		"+44 (0)303 555 0101": uk.ID,
+	} {
+		found, err := lookup.Accounts(ctx, s, query.Term{Field: "phone", Op: "equals", Value: search}, "US")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := lookup.MostRecent(found); got.ID != want {
+			t.Errorf("%s: got account %q, want %q", search, got.ID, want)
+		}
 	}
 }

@@ -27,30 +27,17 @@ import (
 // store sends (caught on the wire while every method that queries runs) is
 // checked against the indexes declared in terraform/firestore.tf.
 func TestEveryQueryHasItsIndexInTerraform(t *testing.T) {
-	host := testenv.FirestoreHost(t)
 	declared := terraformIndexes(t)
 	var mu sync.Mutex
 	var queries []*firestorepb.StructuredQuery
-	capture := func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
-		s, err := streamer(ctx, desc, cc, method, opts...)
-		return queryCatcher{ClientStream: s, seen: func(q *firestorepb.StructuredQuery) {
+	s := wireStore(t, func(m any) {
+		if r, ok := m.(*firestorepb.RunQueryRequest); ok {
 			mu.Lock()
 			defer mu.Unlock()
-			queries = append(queries, q)
-		}}, err
-	}
-	conn, err := grpc.NewClient(host, grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithPerRPCCredentials(emulatorOwner{}), grpc.WithChainStreamInterceptor(capture))
-	if err != nil {
-		t.Fatal(err)
-	}
+			queries = append(queries, r.GetStructuredQuery())
+		}
+	})
 	ctx := context.Background()
-	client, err := firestore.NewClient(ctx, testenv.Project(), option.WithGRPCConn(conn))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	s := gcpfirestore.New(client)
 
 	// Every method of the store that queries, with every shape of filter.
 	acc, _, err := s.CreateAccount(ctx, crm.Account{Name: "Index", Emails: []string{"index@example.com"}})
@@ -115,18 +102,40 @@ func TestEveryQueryHasItsIndexInTerraform(t *testing.T) {
 	t.Logf("composite indexes the store needs: %v", len(seen))
 }
 
-// queryCatcher hands the structured query of every RunQuery request sent
-// on a stream to seen.
-type queryCatcher struct {
-	grpc.ClientStream
-	seen func(*firestorepb.StructuredQuery)
+// wireStore returns a store on a fresh project of the emulator whose
+// client hands every request message it sends (of any RPC) to sent.
+func wireStore(t *testing.T, sent func(m any)) *gcpfirestore.Store {
+	t.Helper()
+	host := testenv.FirestoreHost(t)
+	unary := func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+		sent(req)
+		return invoker(ctx, method, req, reply, cc, opts...)
+	}
+	stream := func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+		s, err := streamer(ctx, desc, cc, method, opts...)
+		return wireStream{ClientStream: s, sent: sent}, err
+	}
+	conn, err := grpc.NewClient(host, grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithPerRPCCredentials(emulatorOwner{}), grpc.WithChainUnaryInterceptor(unary), grpc.WithChainStreamInterceptor(stream))
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := firestore.NewClient(context.Background(), testenv.Project(), option.WithGRPCConn(conn))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close() })
+	return gcpfirestore.New(client)
 }
 
-func (c queryCatcher) SendMsg(m any) error {
-	if r, ok := m.(*firestorepb.RunQueryRequest); ok {
-		c.seen(r.GetStructuredQuery())
-	}
-	return c.ClientStream.SendMsg(m)
+type wireStream struct {
+	grpc.ClientStream
+	sent func(any)
+}
+
+func (w wireStream) SendMsg(m any) error {
+	w.sent(m)
+	return w.ClientStream.SendMsg(m)
 }
 
 type emulatorOwner struct{}
