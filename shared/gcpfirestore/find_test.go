@@ -242,3 +242,26 @@ func TestE164FindsItsNumberOnly(t *testing.T) {
 		}
 	}
 }
+
+// Only a search by account is limited to open records by default: a
+// record found by its sessions is found closed too, however the search
+// nests them.
+func TestNestedSessionSearchFindsClosedRecords(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	closed := crm.Record{ID: "closed-91", AccountID: "acc-9", Status: "closed", Sessions: []crm.Session{{Kind: crm.SessionCall, ID: "91"}}, UpdatedAt: findT0}
+	if err := s.PutRecords(ctx, closed); err != nil {
+		t.Fatal(err)
+	}
+	e, err := query.Parse("((call_id:equals:91) or (chat_id:equals:92)) and ((call_id:equals:91) or (call_id:equals:93))")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found, err := lookup.Records(ctx, s, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := lookup.BestRecord(found); got.ID != closed.ID {
+		t.Errorf("got %q, want %q", got.ID, closed.ID)
+	}
+}

@@ -102,7 +102,7 @@ func recordsAnd(ctx context.Context, store crm.RecordStore, e query.And, openByD
 			return true
 		}
 	}
-	if openByDefault && f.SessionKey == "" && f.CustomKey == "" && len(ids) == 0 {
+	if openByDefault && f.AccountID != "" && f.SessionKey == "" && f.CustomKey == "" && len(ids) == 0 {
 		f.OpenOnly = true
 	}
 	if len(ids) == 0 && len(rest) == 0 {
