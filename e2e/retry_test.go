@@ -2,6 +2,9 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
+	"reflect"
+	"strings"
 	"sync"
 	"testing"
 
@@ -130,4 +133,34 @@ func sendFive(t *testing.T, p *ccaiplayer.Player, name string, v ccaiplayer.Vars
 		}
 	}
 	return first.ID
+}
+
+// A session belongs to one record: an update that adds a call another
+// record holds answers 409 naming that record (not 400, which CCAI
+// Platform would retry for a week) and changes neither record.
+func TestUpdateAddingAnotherRecordsSessionConflicts(t *testing.T) {
+	p := newPlayer(t)
+	acc := call(t, p, "create_account", ccaiplayer.Vars{"NAME": "Conflict", "PHONE_NUMBER": uniquePhone(t, "1")}, 201)
+	callX, callY := uniqueID(t), uniqueID(t)
+	a := call(t, p, "create_record", ccaiplayer.Vars{"ACCOUNT_ID": acc.ID, "Call_ID": callX, "TICKET_SUBJECT": "A"}, 201)
+	b := call(t, p, "create_record", ccaiplayer.Vars{"ACCOUNT_ID": acc.ID, "Call_ID": callY, "TICKET_SUBJECT": "B"}, 201)
+	beforeA, beforeB := record(t, p, a.ID), record(t, p, b.ID)
+
+	res := call(t, p, "update_record", ccaiplayer.Vars{"RECORD_ID": b.ID, "Call_ID": callX, "TICKET_SUBJECT": "B changed"}, 409)
+	var body struct {
+		Error struct{ Code, Message string }
+	}
+	if err := json.Unmarshal(res.Body, &body); err != nil || body.Error.Code != "conflict" || !strings.Contains(body.Error.Message, a.ID) {
+		t.Errorf("409 body: got %s (%v), want code conflict naming record %s", res.Body, err, a.ID)
+	}
+	if afterA, afterB := record(t, p, a.ID), record(t, p, b.ID); !reflect.DeepEqual(afterA, beforeA) || !reflect.DeepEqual(afterB, beforeB) {
+		t.Errorf("records changed:\nA %+v\n  %+v\nB %+v\n  %+v", beforeA, afterA, beforeB, afterB)
+	}
+	if found := call(t, p, "find_record_by_query", ccaiplayer.Vars{"Call_ID": callX}, 200); found.ID != a.ID {
+		t.Errorf("find by call X: got %s, want %s", found.ID, a.ID)
+	}
+	// A create for call X is still a retry of A's create.
+	if again := call(t, p, "create_record", ccaiplayer.Vars{"ACCOUNT_ID": acc.ID, "Call_ID": callX}, 200); again.ID != a.ID {
+		t.Errorf("create for call X: got %s, want %s", again.ID, a.ID)
+	}
 }

@@ -15,7 +15,11 @@ resource "google_firestore_database" "crm" {
 }
 
 # The emulator runs these queries without indexes; production rejects them
-# until the composite index exists.
+# until the composite index exists. shared/gcpfirestore's
+# TestEveryQueryHasItsIndexInTerraform checks that every query the store
+# sends is served by an index declared here. Searches by session, exact
+# identity (phone, email, custom user id) or custom field need none: they
+# read every match (few, or no index could order them).
 
 # Open records of an account, most recently updated first.
 resource "google_firestore_index" "records_by_account_open_updated" {
@@ -47,6 +51,41 @@ resource "google_firestore_index" "records_by_account_updated" {
 
   fields {
     field_path = "account_id"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "updated_at"
+    order      = "DESCENDING"
+  }
+}
+
+# Accounts by trailing phone digits (a search pattern or a national
+# number), most recently updated first.
+resource "google_firestore_index" "accounts_by_phone_tail_updated" {
+  project     = var.project_id
+  database    = google_firestore_database.crm.name
+  collection  = "accounts"
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path   = "phone_tails"
+    array_config = "CONTAINS"
+  }
+  fields {
+    field_path = "updated_at"
+    order      = "DESCENDING"
+  }
+}
+
+# Accounts by name, most recently updated first.
+resource "google_firestore_index" "accounts_by_name_updated" {
+  project     = var.project_id
+  database    = google_firestore_database.crm.name
+  collection  = "accounts"
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "name"
     order      = "ASCENDING"
   }
   fields {

@@ -21,6 +21,8 @@ import (
 	"sync"
 	"time"
 
+	"cloud.google.com/go/firestore"
+
 	"example.com/crm/shared/auth"
 	"example.com/crm/shared/ccaiplayer"
 	"example.com/crm/shared/dbcost"
@@ -102,6 +104,10 @@ func run(n, conc int, method string) error {
 			res, err := p.Call(ctx, "find_account_by_query", ccaiplayer.Vars{"PHONE_NUMBER": fmt.Sprintf("+1303%07d", i+1_000_000)})
 			return expect(res, err, 404)
 		}},
+		{"find account by query (unknown caller)", "FindAccountByQuery", func(ctx context.Context, i int) error {
+			res, err := p.Call(ctx, "find_account_by_query", unknownCaller(run, i))
+			return expect(res, err, 404)
+		}},
 		{"find account by ID", "FindAccountByID", func(ctx context.Context, i int) error {
 			res, err := p.Call(ctx, "find_account_by_id", ccaiplayer.Vars{"ACCOUNT_ID": accounts[i]})
 			return expect(res, err, 200)
@@ -137,8 +143,8 @@ func run(n, conc int, method string) error {
 		}},
 	}
 	fmt.Printf("%d requests per endpoint, %d concurrent callers, %s authentication, Firestore emulator, %s\n\n", n, conc, method, time.Now().Format(time.DateOnly))
-	fmt.Printf("| %-34s | %8s | %8s | %8s | %6s | %6s |\n", "endpoint", "p50 ms", "p99 ms", "max ms", "reads", "writes")
-	fmt.Printf("|%s|%s|%s|%s|%s|%s|\n", dashes(36), dashes(10), dashes(10), dashes(10), dashes(8), dashes(8))
+	fmt.Printf("| %-38s | %8s | %8s | %8s | %6s | %6s |\n", "endpoint", "p50 ms", "p99 ms", "max ms", "reads", "writes")
+	fmt.Printf("|%s|%s|%s|%s|%s|%s|\n", dashes(40), dashes(10), dashes(10), dashes(10), dashes(8), dashes(8))
 	offset := 0
 	for _, s := range steps {
 		lat, err := measure(ctx, n, conc, s.do)
@@ -154,13 +160,75 @@ func run(n, conc int, method string) error {
 		if count != n {
 			return fmt.Errorf("%s: %d log lines for %d requests", s.label, count, n)
 		}
-		fmt.Printf("| %-34s | %8.2f | %8.2f | %8.2f | %6.2f | %6.2f |\n", s.label, pct(lat, 50), pct(lat, 99), pct(lat, 100),
+		fmt.Printf("| %-38s | %8.2f | %8.2f | %8.2f | %6.2f | %6.2f |\n", s.label, pct(lat, 50), pct(lat, 99), pct(lat, 100),
 			float64(reads)/float64(count), float64(writes)/float64(count))
+	}
+	if err := findVersusQuery(ctx, stack, p, run, n); err != nil {
+		return err
 	}
 	if err := storageLatency(ctx, stack, p, accounts, run, min(n, 50), logPath, offset); err != nil {
 		return err
 	}
 	return uploadMemory(ctx, stack, p, records[0])
+}
+
+// unknownCaller is what CCAI Platform sends to find a caller the CRM does
+// not know: phone, email and custom user id, joined by =CONCAT_OR.
+func unknownCaller(run string, i int) ccaiplayer.Vars {
+	return ccaiplayer.Vars{"PHONE_NUMBER": fmt.Sprintf("+1303555%04d", i%10_000), "EMAIL": fmt.Sprintf("nobody%s-%d@example.com", run, i),
+		"CUSTOM_USER_ID": fmt.Sprintf("nobody-%s-%d", run, i)}
+}
+
+// findVersusQuery compares finding an unknown caller through the Generic
+// API with raw Firestore queries on the same collection from this process
+// (accounts by E.164 number, and by trailing digits: the query a search
+// pattern takes), alternating them so that all see the same load on the
+// machine, and prints their p50s and the ratios: with the portal's
+// default phone number format (automatic: a search pattern) and with
+// E.164.
+func findVersusQuery(ctx context.Context, stack *localstack.Stack, p *ccaiplayer.Player, run string, n int) error {
+	os.Setenv("FIRESTORE_EMULATOR_HOST", stack.FirestoreHost)
+	client, err := firestore.NewClient(ctx, stack.Project)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	accounts := client.Collection("accounts")
+	raw := func(q firestore.Query) (time.Duration, error) {
+		start := time.Now()
+		snaps, err := q.Documents(ctx).GetAll()
+		if err == nil && len(snaps) != 0 {
+			err = fmt.Errorf("raw query found %d documents", len(snaps))
+		}
+		return time.Since(start), err
+	}
+	fmt.Printf("\nfind account by query of an unknown caller (phone, email, custom user id) against one raw Firestore query on\nthe accounts (from this process: by E.164 number, and by trailing digits as a search pattern needs), alternated, %d each:\n", n)
+	defaultFormat := p.Settings.PhoneNumberFormat
+	defer func() { p.Settings.PhoneNumberFormat = defaultFormat }()
+	for _, format := range []string{defaultFormat, "e164"} {
+		p.Settings.PhoneNumberFormat = format
+		byPhone, byTail, find := make([]time.Duration, n), make([]time.Duration, n), make([]time.Duration, n)
+		for i := range n {
+			v := unknownCaller(run+format, i)
+			e164 := v["PHONE_NUMBER"]
+			if byPhone[i], err = raw(accounts.Where("phones", "array-contains", e164).Limit(1)); err != nil {
+				return err
+			}
+			if byTail[i], err = raw(accounts.Where("phone_tails", "array-contains", e164[2:]).OrderBy("updated_at", firestore.Desc).Limit(50)); err != nil {
+				return err
+			}
+			start := time.Now()
+			res, err := p.Call(ctx, "find_account_by_query", v)
+			find[i] = time.Since(start)
+			if err != nil || res.Status != 404 {
+				return fmt.Errorf("find unknown caller: %v %d %s", err, res.Status, res.Body)
+			}
+		}
+		f := pct(find, 50)
+		fmt.Printf("  format %-10s find p50 %.2f ms; raw query by E.164 p50 %.2f ms (ratio %.2f), by trailing digits p50 %.2f ms (ratio %.2f)\n",
+			format+":", f, pct(byPhone, 50), f/pct(byPhone, 50), pct(byTail, 50), f/pct(byTail, 50))
+	}
+	return nil
 }
 
 // storageLatency measures the time from writing a recording into the

@@ -22,6 +22,7 @@ var statusOf = map[crm.Code]int{
 	crm.Unavailable:          http.StatusBadRequest,
 	crm.Invalid:              http.StatusUnprocessableEntity,
 	crm.NotFound:             http.StatusNotFound,
+	crm.Conflict:             http.StatusConflict,
 	crm.Unauthorized:         http.StatusUnauthorized,
 	crm.TooLarge:             http.StatusRequestEntityTooLarge,
 	crm.UnsupportedMediaType: http.StatusUnsupportedMediaType,

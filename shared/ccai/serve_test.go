@@ -33,6 +33,7 @@ func TestStatusOf(t *testing.T) {
 		{"too large", crm.Errorf(crm.TooLarge, "x"), 413},
 		{"unsupported media type", crm.Errorf(crm.UnsupportedMediaType, "x"), 415},
 		{"method not allowed", crm.Errorf(crm.MethodNotAllowed, "x"), 405},
+		{"conflict", crm.Errorf(crm.Conflict, "x"), 409},
 		{"internal", crm.Errorf(crm.Internal, "x"), 500},
 		{"unknown code", crm.Errorf(crm.Code("weird"), "x"), 500},
 		{"plain error", errors.New("boom"), 500},

@@ -40,19 +40,34 @@ func (a Account) Keys() []string {
 	for _, p := range a.Phones {
 		switch {
 		case p.E164 != "":
-			keys = append(keys, "phone:"+p.E164)
+			keys = append(keys, PhoneKey(p.E164))
 		case p.Digits != "":
-			keys = append(keys, "phonedigits:"+p.Digits)
+			keys = append(keys, PhoneDigitsKey(p.Digits))
 		}
 	}
 	for _, e := range a.Emails {
-		keys = append(keys, "email:"+e)
+		keys = append(keys, EmailKey(e))
 	}
 	for _, c := range a.CustomUserIDs {
-		keys = append(keys, "cuid:"+c)
+		keys = append(keys, CustomUserIDKey(c))
 	}
 	return dedupe(keys)
 }
+
+// The identity keys of an account (see Keys).
+
+// PhoneKey is the key of a phone number in E.164 form.
+func PhoneKey(e164 string) string { return "phone:" + e164 }
+
+// PhoneDigitsKey is the key of a phone number whose country is not known,
+// by its digits (Phone.Digits).
+func PhoneDigitsKey(digits string) string { return "phonedigits:" + digits }
+
+// EmailKey is the key of a (lower-cased) email address.
+func EmailKey(email string) string { return "email:" + email }
+
+// CustomUserIDKey is the key of a custom user id.
+func CustomUserIDKey(id string) string { return "cuid:" + id }
 
 // DisplayName is Name, or the first and last names joined.
 func (a Account) DisplayName() string {
@@ -154,9 +169,15 @@ type AccountCondition struct {
 type AccountStore interface {
 	// GetAccount returns the account with id. Errors: NotFound, Unavailable.
 	GetAccount(ctx context.Context, id string) (Account, error)
-	// FindAccounts returns at most limit accounts matching c, in no
-	// particular order. Errors: Invalid, Unavailable.
+	// FindAccounts returns the first limit accounts matching c, most
+	// recently updated first, out of all the accounts that match, however
+	// many they are. Errors: Invalid, Unavailable.
 	FindAccounts(ctx context.Context, c AccountCondition, limit int) ([]Account, error)
+	// AccountsByKey returns the accounts holding identity keys (as Keys
+	// makes them), by key; a key no account holds is absent. It reads
+	// the keys in one batch, then their holders in another.
+	// Errors: Unavailable.
+	AccountsByKey(ctx context.Context, keys []string) (map[string]Account, error)
 	// CreateAccount stores a under a new id, unless an account already
 	// holds one of a's Keys: then that account, with what a adds merged
 	// in, is returned and created is false. An account with no Keys is

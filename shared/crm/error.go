@@ -27,6 +27,9 @@ const (
 	TooManyRequests Code = "too_many_requests"
 	// MethodNotAllowed: the endpoint does not answer that HTTP method.
 	MethodNotAllowed Code = "method_not_allowed"
+	// Conflict: the request contradicts what is stored (a session that
+	// another record holds); a retry cannot help.
+	Conflict Code = "conflict"
 	// Internal: a bug.
 	Internal Code = "internal"
 )

@@ -132,14 +132,44 @@ type RecordFilter struct {
 	CustomKey   string
 	CustomValue string
 	OpenOnly    bool
+	ClosedOnly  bool
+	// Keep, when set, further tests the records that pass the fields
+	// above (a literal status, a second term on a field already used).
+	Keep func(Record) bool
+}
+
+// Match reports whether r passes f.
+func (f RecordFilter) Match(r Record) bool {
+	switch {
+	case f.AccountID != "" && r.AccountID != f.AccountID,
+		f.SessionKey != "" && !r.HasSession(f.SessionKey),
+		f.CustomKey != "" && r.Custom[f.CustomKey] != f.CustomValue,
+		f.OpenOnly && !r.Open(),
+		f.ClosedOnly && r.Open():
+		return false
+	}
+	return f.Keep == nil || f.Keep(r)
+}
+
+// CompareRecords orders records as a find answers them: open records
+// before closed ones, then the most recently updated first.
+func CompareRecords(a, b Record) int {
+	if a.Open() != b.Open() {
+		if a.Open() {
+			return -1
+		}
+		return 1
+	}
+	return b.UpdatedAt.Compare(a.UpdatedAt)
 }
 
 // RecordStore keeps records and their comments.
 type RecordStore interface {
 	// GetRecord returns the record with id. Errors: NotFound, Unavailable.
 	GetRecord(ctx context.Context, id string) (Record, error)
-	// FindRecords returns at most limit records matching f, most recently
-	// updated first. Errors: Invalid, Unavailable.
+	// FindRecords returns the first limit records matching f (Match) in
+	// the order of CompareRecords, out of all the records that match,
+	// however many they are. Errors: Invalid, Unavailable.
 	FindRecords(ctx context.Context, f RecordFilter, limit int) ([]Record, error)
 	// CreateRecord stores r under a new id, unless a record already holds
 	// one of r's session keys: then that record, with r applied as a
@@ -147,11 +177,14 @@ type RecordStore interface {
 	// with no session is known by its RequestKey for RetryWindow, as an
 	// account with no Keys is (AccountStore.CreateAccount). Safe under
 	// concurrency. Errors: Invalid (no such account; r, or the record
-	// filled, fails Validate: nothing is stored), Unavailable.
+	// filled, fails Validate: nothing is stored), Conflict (r's sessions
+	// are held by two records), Unavailable.
 	CreateRecord(ctx context.Context, r Record) (rec Record, created bool, err error)
 	// UpdateRecord applies p to the record with id. Sessions that p adds
-	// become the record's. Errors: NotFound, Invalid (p, or the record
-	// updated, fails Validate: nothing is stored), Unavailable.
+	// become the record's; a session belongs to one record, so one that
+	// another record holds is a Conflict (naming that record) and nothing
+	// is stored. Errors: NotFound, Invalid (p, or the record updated,
+	// fails Validate: nothing is stored), Conflict, Unavailable.
 	UpdateRecord(ctx context.Context, id string, p RecordPatch) (Record, error)
 	// ApplySessionMetadata records what a session metadata file says
 	// about session s (matched by its key) of record id, unless the

@@ -3,6 +3,7 @@ package gcpfirestore
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"cloud.google.com/go/firestore"
@@ -95,10 +96,18 @@ func (s *Store) GetAccount(ctx context.Context, id string) (crm.Account, error) 
 	return decodeAccount(snap)
 }
 
-// FindAccounts implements crm.AccountStore.
+// FindAccounts implements crm.AccountStore. By phone tail or name: one
+// indexed query, most recently updated first (indexes in
+// terraform/firestore.tf). By exact phone, email or custom user id (which
+// one account holds, see Keys) or by custom field (which no index can
+// order by): every match is read and sorted.
 func (s *Store) FindAccounts(ctx context.Context, c crm.AccountCondition, limit int) ([]crm.Account, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
 	col := s.client.Collection(accountsCol)
 	var q firestore.Query
+	ordered := false
 	switch c.Field {
 	case crm.AccountByID:
 		a, err := s.GetAccount(ctx, c.Value)
@@ -112,29 +121,101 @@ func (s *Store) FindAccounts(ctx context.Context, c crm.AccountCondition, limit 
 	case crm.AccountByPhone:
 		q = col.Where("phones", "array-contains", c.Value)
 	case crm.AccountByPhoneTail:
-		q = col.Where("phone_tails", "array-contains", c.Value)
+		q, ordered = col.Where("phone_tails", "array-contains", c.Value), true
 	case crm.AccountByEmail:
 		q = col.Where("emails", "array-contains", c.Value)
 	case crm.AccountByCustomUserID:
 		q = col.Where("custom_user_ids", "array-contains", c.Value)
 	case crm.AccountByName:
-		q = col.Where("name", "==", c.Value)
+		q, ordered = col.Where("name", "==", c.Value), true
 	case crm.AccountByCustom:
 		q = col.WherePath(firestore.FieldPath{"custom", c.Key}, "==", c.Value)
 	default:
 		return nil, crm.Errorf(crm.Invalid, "accounts cannot be searched by %q", c.Field)
 	}
-	snaps, err := q.Limit(limit).Documents(ctx).GetAll()
+	page := scanPage
+	if ordered {
+		q, page = q.OrderBy("updated_at", firestore.Desc), limit
+	}
+	var out []crm.Account
+	err := scan(ctx, q, page, func(snap *firestore.DocumentSnapshot) (bool, error) {
+		a, err := decodeAccount(snap)
+		if err != nil {
+			return false, err
+		}
+		out = append(out, a)
+		if !ordered && len(out) >= limit+scanPage {
+			out = firstAccounts(out, limit)
+		}
+		return !ordered || len(out) < limit, nil
+	})
 	if err != nil {
 		return nil, storeError("find accounts", err)
 	}
-	out := make([]crm.Account, 0, len(snaps))
+	return firstAccounts(out, limit), nil
+}
+
+// firstAccounts sorts as most recently updated first and keeps the first
+// limit.
+func firstAccounts(as []crm.Account, limit int) []crm.Account {
+	slices.SortStableFunc(as, func(a, b crm.Account) int { return b.UpdatedAt.Compare(a.UpdatedAt) })
+	return as[:min(len(as), limit)]
+}
+
+// AccountsByKey implements crm.AccountStore.
+func (s *Store) AccountsByKey(ctx context.Context, keys []string) (map[string]crm.Account, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	refs := make([]*firestore.DocumentRef, len(keys))
+	for i, k := range keys {
+		refs[i] = s.keyRef("account", k)
+	}
+	snaps, err := s.client.GetAll(ctx, refs)
+	if err != nil {
+		return nil, storeError("read identity keys", err)
+	}
+	holderOf := map[string]string{} // key -> account id
+	var holders []*firestore.DocumentRef
+	for i, snap := range snaps {
+		if !snap.Exists() {
+			continue
+		}
+		var k keyDoc
+		if err := snap.DataTo(&k); err != nil {
+			return nil, fmt.Errorf("decode key %s: %w", snap.Ref.ID, err)
+		}
+		if !validID(k.Holder) {
+			continue
+		}
+		if !slices.ContainsFunc(holders, func(r *firestore.DocumentRef) bool { return r.ID == k.Holder }) {
+			holders = append(holders, s.client.Collection(accountsCol).Doc(k.Holder))
+		}
+		holderOf[keys[i]] = k.Holder
+	}
+	if len(holders) == 0 {
+		return nil, nil
+	}
+	snaps, err = s.client.GetAll(ctx, holders)
+	if err != nil {
+		return nil, storeError("read accounts", err)
+	}
+	accounts := map[string]crm.Account{}
 	for _, snap := range snaps {
+		if !snap.Exists() {
+			continue
+		}
 		a, err := decodeAccount(snap)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, a)
+		accounts[a.ID] = a
+	}
+	out := map[string]crm.Account{}
+	for k, id := range holderOf {
+		if a, ok := accounts[id]; ok {
+			out[k] = a
+		}
 	}
 	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"cloud.google.com/go/firestore"
@@ -80,50 +81,75 @@ func (s *Store) GetRecord(ctx context.Context, id string) (crm.Record, error) {
 	return decodeRecord(snap)
 }
 
-// FindRecords implements crm.RecordStore. A search by account is one
-// indexed query ordered by updated_at (indexes in terraform/firestore.tf);
-// a search by session or custom field filters the rest in memory.
+// FindRecords implements crm.RecordStore. A search by session or custom
+// field reads every match (a session belongs to one record, so it matches
+// one; no index can order by any custom field) and sorts them; a search by
+// account alone runs indexed queries in the order of the answer (open
+// records, then closed ones, each most recently updated first; indexes in
+// terraform/firestore.tf) and stops at limit.
 func (s *Store) FindRecords(ctx context.Context, f crm.RecordFilter, limit int) ([]crm.Record, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
 	col := s.client.Collection(recordsCol)
-	var q firestore.Query
-	inMemory := false
-	switch {
-	case f.SessionKey != "":
-		q, inMemory = col.Where("session_keys", "array-contains", f.SessionKey), true
-	case f.CustomKey != "":
-		q, inMemory = col.WherePath(firestore.FieldPath{"custom", f.CustomKey}, "==", f.CustomValue), true
-	case f.AccountID != "":
-		q = col.Where("account_id", "==", f.AccountID)
-		if f.OpenOnly {
-			q = q.Where("open", "==", true)
-		}
-		q = q.OrderBy("updated_at", firestore.Desc).Limit(limit)
-	default:
-		return nil, crm.Errorf(crm.Invalid, "a record search needs an account, a session or a field")
-	}
-	if inMemory {
-		q = q.Limit(100)
-	}
-	snaps, err := q.Documents(ctx).GetAll()
-	if err != nil {
-		return nil, storeError("find records", err)
-	}
 	var out []crm.Record
-	for _, snap := range snaps {
+	match := func(snap *firestore.DocumentSnapshot) error {
 		r, err := decodeRecord(snap)
+		if err == nil && f.Match(r) {
+			out = append(out, r)
+		}
+		return err
+	}
+	switch {
+	case f.SessionKey != "" || f.CustomKey != "":
+		q := col.Where("session_keys", "array-contains", f.SessionKey)
+		if f.SessionKey == "" {
+			q = col.WherePath(firestore.FieldPath{"custom", f.CustomKey}, "==", f.CustomValue)
+		}
+		err := scan(ctx, q, scanPage, func(snap *firestore.DocumentSnapshot) (bool, error) {
+			if err := match(snap); err != nil {
+				return false, err
+			}
+			if len(out) >= limit+scanPage {
+				out = firstRecords(out, limit)
+			}
+			return true, nil
+		})
 		if err != nil {
-			return nil, err
+			return nil, storeError("find records", err)
 		}
-		if inMemory && ((f.AccountID != "" && r.AccountID != f.AccountID) || (f.OpenOnly && !r.Open())) {
-			continue
+		return firstRecords(out, limit), nil
+	case f.AccountID != "":
+		for _, open := range []bool{true, false} {
+			if open && f.ClosedOnly || !open && f.OpenOnly {
+				continue
+			}
+			q := col.Where("account_id", "==", f.AccountID).Where("open", "==", open).OrderBy("updated_at", firestore.Desc)
+			page := limit - len(out) // every document matches
+			if f.Keep != nil {
+				page = scanPage
+			}
+			err := scan(ctx, q, page, func(snap *firestore.DocumentSnapshot) (bool, error) {
+				err := match(snap)
+				return len(out) < limit, err
+			})
+			if err != nil {
+				return nil, storeError("find records", err)
+			}
+			if len(out) >= limit {
+				break
+			}
 		}
-		out = append(out, r)
+		return out, nil
 	}
-	slices.SortStableFunc(out, func(a, b crm.Record) int { return b.UpdatedAt.Compare(a.UpdatedAt) })
-	if len(out) > limit {
-		out = out[:limit]
-	}
-	return out, nil
+	return nil, crm.Errorf(crm.Invalid, "a record search needs an account, a session or a field")
+}
+
+// firstRecords sorts rs in the order of a find's answer and keeps the
+// first limit.
+func firstRecords(rs []crm.Record, limit int) []crm.Record {
+	slices.SortStableFunc(rs, crm.CompareRecords)
+	return rs[:min(len(rs), limit)]
 }
 
 // AccountRecords implements crm.RecordStore: one query reading only the
@@ -223,7 +249,7 @@ func (s *Store) fillRecord(ctx context.Context, holder string, r crm.Record, key
 	}
 	var result crm.Record
 	err = s.claimRun(ctx, "update record", func(ctx context.Context, tx *firestore.Transaction) error {
-		_, free, err := readKeys(tx, keyRefs)
+		free, err := sessionKeysFor(tx, keyRefs, holder)
 		if err != nil {
 			return err
 		}
@@ -298,9 +324,7 @@ func (s *Store) UpdateRecord(ctx context.Context, id string, p crm.RecordPatch) 
 		}
 		var free []*firestore.DocumentRef
 		if len(newKeys) > 0 {
-			// A session already held by another record stays there;
-			// the free ones become this record's.
-			if _, free, err = readKeys(tx, newKeys); err != nil {
+			if free, err = sessionKeysFor(tx, newKeys, id); err != nil {
 				return err
 			}
 		}
@@ -322,6 +346,33 @@ func (s *Store) UpdateRecord(ctx context.Context, id string, p crm.RecordPatch) 
 		return crm.Record{}, err
 	}
 	return result, nil
+}
+
+// sessionKeysFor reads the key documents of sessions that record id is to
+// hold: it returns those no record holds yet (to create with the record),
+// or a Conflict naming the record that holds one of them already (a
+// session belongs to one record).
+func sessionKeysFor(tx *firestore.Transaction, refs []*firestore.DocumentRef, id string) ([]*firestore.DocumentRef, error) {
+	snaps, err := tx.GetAll(refs)
+	if err != nil {
+		return nil, err
+	}
+	var free []*firestore.DocumentRef
+	for i, snap := range snaps {
+		if !snap.Exists() {
+			free = append(free, refs[i])
+			continue
+		}
+		var k keyDoc
+		if err := snap.DataTo(&k); err != nil {
+			return nil, fmt.Errorf("decode key %s: %w", snap.Ref.ID, err)
+		}
+		if k.Holder != id {
+			session, _ := strings.CutPrefix(refs[i].ID, "record:")
+			return nil, crm.Errorf(crm.Conflict, "session %s belongs to record %s: a session belongs to one record", session, k.Holder)
+		}
+	}
+	return free, nil
 }
 
 // ApplySessionMetadata implements crm.RecordStore.

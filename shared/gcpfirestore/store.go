@@ -97,6 +97,30 @@ type keyDoc struct {
 	CreatedAt time.Time `firestore:"created_at"`
 }
 
+// scanPage is how many documents a query reads at a time when the store
+// pages through every match (a variable for tests).
+var scanPage = 200
+
+// scan runs q a page of page documents at a time, in q's order, and hands
+// every document to fn until fn returns false or none is left.
+func scan(ctx context.Context, q firestore.Query, page int, fn func(*firestore.DocumentSnapshot) (more bool, err error)) error {
+	for {
+		snaps, err := q.Limit(page).Documents(ctx).GetAll()
+		if err != nil {
+			return err
+		}
+		for _, snap := range snaps {
+			if more, err := fn(snap); err != nil || !more {
+				return err
+			}
+		}
+		if len(snaps) < page {
+			return nil
+		}
+		q = q.StartAfter(snaps[len(snaps)-1])
+	}
+}
+
 // maxCreateAttempts bounds the re-runs of a create transaction that lost a
 // race: the next run sees the winner's keys.
 const maxCreateAttempts = 4

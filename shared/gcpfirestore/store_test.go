@@ -3,6 +3,7 @@ package gcpfirestore_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -283,5 +284,76 @@ func TestUnreachableDatabaseIsUnavailable(t *testing.T) {
 	_, _, err = s.CreateAccount(ctx, crm.Account{Emails: []string{"x@example.com"}})
 	if crm.ErrorCode(err) != crm.Unavailable {
 		t.Fatalf("got %v, want Unavailable (a 400 that CCAI Platform retries)", err)
+	}
+}
+
+// A session belongs to one record: an update or a create that would give
+// a record a session another record holds is refused (Conflict, naming
+// the holder) and stores nothing.
+func TestSessionBelongsToOneRecord(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	acc, _, err := s.CreateAccount(ctx, crm.Account{Emails: []string{"owner@example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	callX := crm.Session{Kind: crm.SessionCall, ID: "1418"}
+	callY := crm.Session{Kind: crm.SessionCall, ID: "2000"}
+	a, _, err := s.CreateRecord(ctx, crm.Record{AccountID: acc.ID, Subject: "A", Sessions: []crm.Session{callX}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := s.CreateRecord(ctx, crm.Record{AccountID: acc.ID, Subject: "B", Sessions: []crm.Session{callY}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	unchanged := func(want crm.Record) {
+		t.Helper()
+		got, err := s.GetRecord(ctx, want.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Subject != want.Subject || !got.UpdatedAt.Equal(want.UpdatedAt) || len(got.Sessions) != len(want.Sessions) || got.Sessions[0].Key() != want.Sessions[0].Key() {
+			t.Errorf("record %s changed: got %+v, want %+v", want.ID, got, want)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		try  func() error
+	}{
+		{"update adding a held session", func() error {
+			_, err := s.UpdateRecord(ctx, b.ID, crm.RecordPatch{Subject: "B changed", Sessions: []crm.Session{callX}})
+			return err
+		}},
+		{"update adding a free and a held session", func() error {
+			_, err := s.UpdateRecord(ctx, b.ID, crm.RecordPatch{Sessions: []crm.Session{{Kind: crm.SessionChat, ID: "5"}, callX}})
+			return err
+		}},
+		{"create with sessions of two records", func() error {
+			_, _, err := s.CreateRecord(ctx, crm.Record{AccountID: acc.ID, Subject: "C", Sessions: []crm.Session{callY, callX}})
+			return err
+		}},
+	} {
+		err := tc.try()
+		if crm.ErrorCode(err) != crm.Conflict || !strings.Contains(crm.ErrorMessage(err), a.ID) {
+			t.Errorf("%s: got %v, want Conflict naming record %s", tc.name, err, a.ID)
+		}
+		unchanged(a)
+		unchanged(b)
+	}
+	// The free session of the refused update was not claimed either.
+	if r, created, err := s.CreateRecord(ctx, crm.Record{AccountID: acc.ID, Sessions: []crm.Session{{Kind: crm.SessionChat, ID: "5"}}}); err != nil || !created {
+		t.Errorf("chat 5 after the refused update: got %s created=%v err=%v, want a new record", r.ID, created, err)
+	}
+	got, err := s.FindRecords(ctx, crm.RecordFilter{SessionKey: callX.Key()}, 10)
+	if err != nil || len(got) != 1 || got[0].ID != a.ID {
+		t.Errorf("records of call 1418: got %v %v, want only %s", recordIDs(got), err, a.ID)
+	}
+	// Its own session again, or a repeated create, is no conflict.
+	if _, err := s.UpdateRecord(ctx, a.ID, crm.RecordPatch{Sessions: []crm.Session{callX}}); err != nil {
+		t.Errorf("update with its own session: %v", err)
+	}
+	if r, created, err := s.CreateRecord(ctx, crm.Record{AccountID: acc.ID, Sessions: []crm.Session{callX}}); err != nil || created || r.ID != a.ID {
+		t.Errorf("create again: got %s created=%v err=%v, want %s", r.ID, created, err, a.ID)
 	}
 }

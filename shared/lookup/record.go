@@ -78,20 +78,38 @@ func recordsAnd(ctx context.Context, store crm.RecordStore, e query.And, openByD
 		case ccai.SessionKindOf(t.Field) != "" && f.SessionKey == "":
 			f.SessionKey = string(ccai.SessionKindOf(t.Field)) + ":" + t.Value
 		case ccai.Is(t.Field, ccai.StatusFields):
-			pred, err := statusPredicate(t.Value)
-			if err != nil {
-				return nil, err
-			}
-			if pred != nil {
+			if pred := statusFilter(&f, t.Value); pred != nil {
 				keep = append(keep, pred)
 			}
-		case f.CustomKey == "" && f.SessionKey == "" && f.AccountID == "" && !isKnownRecordField(t.Field):
+		case f.CustomKey == "" && !isKnownRecordField(t.Field):
 			f.CustomKey, f.CustomValue = strings.ToLower(t.Field), t.Value
 		default:
-			// a second term on a field already used: test it in memory
+			// a second term on a field already used
 			keep = append(keep, termPredicate(t))
 		}
 	}
+	if len(keep) > 0 {
+		f.Keep = func(r crm.Record) bool {
+			for _, pred := range keep {
+				if !pred(r) {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	if openByDefault && f.AccountID != "" && f.SessionKey == "" && f.CustomKey == "" && len(ids) == 0 {
+		f.OpenOnly = true
+	}
+	if len(ids) == 0 && len(rest) == 0 {
+		if f.AccountID == "" && f.SessionKey == "" && f.CustomKey == "" {
+			return nil, crm.Errorf(crm.Invalid, "a record search needs a record id, an account id, a call, chat or session id, or a custom field")
+		}
+		// the store tests the whole filter, before its limit
+		return store.FindRecords(ctx, f, perQuery)
+	}
+	// Records named by id, or found by the nested searches, are tested
+	// against the filter here.
 	var out []crm.Record
 	started := false
 	add := func(got []crm.Record) {
@@ -111,18 +129,6 @@ func recordsAnd(ctx context.Context, store crm.RecordStore, e query.And, openByD
 		}
 		add([]crm.Record{r})
 	}
-	if f.AccountID != "" || f.SessionKey != "" || f.CustomKey != "" {
-		if openByDefault && f.SessionKey == "" && f.CustomKey == "" && len(ids) == 0 {
-			f.OpenOnly = true
-		}
-		got, err := store.FindRecords(ctx, f, perQuery)
-		if err != nil {
-			return nil, err
-		}
-		add(got)
-	} else if f.AccountID == "" && len(ids) == 0 && len(rest) == 0 {
-		return nil, crm.Errorf(crm.Invalid, "a record search needs a record id, an account id, a call, chat or session id, or a custom field")
-	}
 	for _, sub := range rest {
 		got, err := records(ctx, store, sub, openByDefault)
 		if err != nil {
@@ -132,11 +138,7 @@ func recordsAnd(ctx context.Context, store crm.RecordStore, e query.And, openByD
 	}
 	var kept []crm.Record
 	for _, r := range out {
-		ok := true
-		for _, pred := range keep {
-			ok = ok && pred(r)
-		}
-		if ok {
+		if f.Match(r) {
 			kept = append(kept, r)
 		}
 	}
@@ -152,19 +154,22 @@ func isKnownRecordField(field string) bool {
 	return ccai.SessionKindOf(field) != ""
 }
 
-// statusPredicate tests a record's status: "open" and "closed" by what
-// they mean (see crm.IsClosedStatus), "any"/"all" not at all, anything
-// else literally.
-func statusPredicate(v string) (func(crm.Record) bool, error) {
+// statusFilter narrows f to a status: "open" and "closed" by what they
+// mean (see crm.IsClosedStatus), "any"/"all" not at all, anything else
+// literally (an open status: the predicate returned tests it).
+func statusFilter(f *crm.RecordFilter, v string) func(crm.Record) bool {
 	switch s := strings.ToLower(strings.TrimSpace(v)); {
 	case s == "any" || s == "all" || s == "*":
-		return nil, nil
+		return nil
 	case s == "open" || s == "opened" || s == "new" || s == "1":
-		return func(r crm.Record) bool { return r.Open() }, nil
+		f.OpenOnly = true
+		return nil
 	case crm.IsClosedStatus(s):
-		return func(r crm.Record) bool { return !r.Open() }, nil
+		f.ClosedOnly = true
+		return nil
 	default:
-		return func(r crm.Record) bool { return strings.EqualFold(r.Status, s) }, nil
+		f.OpenOnly = true
+		return func(r crm.Record) bool { return strings.EqualFold(r.Status, s) }
 	}
 }
 
