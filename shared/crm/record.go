@@ -31,10 +31,17 @@ type Session struct {
 	MetadataUpdatedAt time.Time
 	Summary           map[string]any
 	// Ended: a metadata file said the session has ended; EndedNotified:
-	// the session.ended event went out.
-	Ended         bool
-	EndedNotified bool
+	// the session.ended event went out; EndedClaimedAt: when a sender
+	// last took on sending it (see NotifyLease).
+	Ended          bool
+	EndedNotified  bool
+	EndedClaimedAt time.Time
 }
+
+// NotifyLease is how long a sender that took on a session.ended event has
+// to send it and mark it sent before another may take it on: the event
+// goes out once, and again only when its sender failed.
+const NotifyLease = time.Minute
 
 // Key is the session's identity key, such as "call:1418".
 func (s Session) Key() string { return string(s.Kind) + ":" + s.ID }
@@ -189,9 +196,10 @@ type RecordStore interface {
 	// ApplySessionMetadata records what a session metadata file says
 	// about session s (matched by its key) of record id, unless the
 	// record already has a newer (or the same) version: applied says
-	// whether it did; notify is true once, the first time the session is
-	// known to have ended and until MarkEndedNotified. Errors: NotFound,
-	// Unavailable.
+	// whether it did; notify is true for one caller, the one that takes
+	// on sending the session.ended event: the first to learn the session
+	// ended, or, when its sender has not called MarkEndedNotified within
+	// NotifyLease, the next one. Errors: NotFound, Unavailable.
 	ApplySessionMetadata(ctx context.Context, id string, s Session) (applied, notify bool, err error)
 	// MarkEndedNotified records that the session.ended event of session
 	// key of record id went out. Errors: Unavailable.

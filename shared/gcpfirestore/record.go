@@ -22,6 +22,7 @@ type sessionDoc struct {
 	Summary           map[string]any `firestore:"summary,omitempty"`
 	Ended             bool           `firestore:"ended,omitempty"`
 	EndedNotified     bool           `firestore:"ended_notified,omitempty"`
+	EndedClaimedAt    time.Time      `firestore:"ended_claimed_at,omitempty"`
 }
 
 type recordDoc struct {
@@ -45,7 +46,7 @@ func toRecordDoc(r crm.Record) recordDoc {
 	}
 	for _, s := range r.Sessions {
 		d.Sessions = append(d.Sessions, sessionDoc{Kind: string(s.Kind), ID: s.ID, Status: s.Status, MetadataUpdatedAt: s.MetadataUpdatedAt,
-			Summary: s.Summary, Ended: s.Ended, EndedNotified: s.EndedNotified})
+			Summary: s.Summary, Ended: s.Ended, EndedNotified: s.EndedNotified, EndedClaimedAt: s.EndedClaimedAt})
 	}
 	return d
 }
@@ -61,7 +62,7 @@ func decodeRecord(snap *firestore.DocumentSnapshot) (crm.Record, error) {
 	}
 	for _, s := range d.Sessions {
 		r.Sessions = append(r.Sessions, crm.Session{Kind: crm.SessionKind(s.Kind), ID: s.ID, Status: s.Status, MetadataUpdatedAt: s.MetadataUpdatedAt,
-			Summary: s.Summary, Ended: s.Ended, EndedNotified: s.EndedNotified})
+			Summary: s.Summary, Ended: s.Ended, EndedNotified: s.EndedNotified, EndedClaimedAt: s.EndedClaimedAt})
 	}
 	return r, nil
 }
@@ -394,17 +395,23 @@ func (s *Store) ApplySessionMetadata(ctx context.Context, id string, sess crm.Se
 			i = len(r.Sessions) - 1
 		}
 		old := r.Sessions[i]
-		if !old.MetadataUpdatedAt.IsZero() && !sess.MetadataUpdatedAt.After(old.MetadataUpdatedAt) {
-			// the record has this version or a newer one; an event that
-			// failed to go out before goes out now
-			notify = old.Ended && !old.EndedNotified
+		newer := old.MetadataUpdatedAt.IsZero() || sess.MetadataUpdatedAt.After(old.MetadataUpdatedAt)
+		if newer {
+			sess.EndedNotified, sess.EndedClaimedAt = old.EndedNotified, old.EndedClaimedAt
+			r.Sessions[i] = sess
+			r.UpdatedAt = now
+			applied = true
+		}
+		// An older or the same version changes nothing, but an event that
+		// failed to go out before goes out now.
+		cur := &r.Sessions[i]
+		if cur.Ended && !cur.EndedNotified && now.Sub(cur.EndedClaimedAt) >= crm.NotifyLease {
+			cur.EndedClaimedAt = now
+			notify = true
+		}
+		if !applied && !notify {
 			return nil
 		}
-		sess.EndedNotified = old.EndedNotified
-		notify = sess.Ended && !old.EndedNotified
-		r.Sessions[i] = sess
-		r.UpdatedAt = now
-		applied = true
 		return tx.Set(ref, toRecordDoc(r))
 	})
 	if err != nil {
