@@ -38,7 +38,10 @@ type Input struct {
 	// URLs maps an entry point to its function's base URL.
 	URLs map[string]string
 	Auth auth.Config
-	// PhoneNumberFormat to set in the portal; "automatic" by default.
+	// PhoneNumberFormat to set in the portal; "e164" by default: every
+	// number then arrives with its country, so a find by phone is an exact
+	// identity (one batched key read) and never matches another country's
+	// number that ends in the same digits. Every format is accepted.
 	PhoneNumberFormat string
 	// APIRequestTimeoutSeconds: 5 by default.
 	APIRequestTimeoutSeconds int
@@ -79,7 +82,7 @@ func Build(in Input) (Settings, error) {
 		},
 	}
 	if s.PhoneNumberFormat == "" {
-		s.PhoneNumberFormat = "automatic"
+		s.PhoneNumberFormat = "e164"
 	}
 	if s.APIRequestTimeoutSeconds == 0 {
 		s.APIRequestTimeoutSeconds = 5

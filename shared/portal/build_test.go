@@ -100,7 +100,7 @@ func TestBuild(t *testing.T) {
 	if s.Version != 1 || s.CRM != "custom" {
 		t.Errorf("version, crm: got %d, %q, want 1, custom", s.Version, s.CRM)
 	}
-	if got, want := s.PhoneNumberFormat, "automatic"; got != want {
+	if got, want := s.PhoneNumberFormat, "e164"; got != want {
 		t.Errorf("default phone format: got %q, want %q", got, want)
 	}
 	if got, want := s.APIRequestTimeoutSeconds, 5; got != want {
