@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"time"
 
 	"example.com/crm/shared/ccai"
 	"example.com/crm/shared/crm"
@@ -42,6 +43,12 @@ type Handler struct {
 	BaseURL string
 	Events  crm.Events // may be nil
 	Log     *slog.Logger
+	// TransferTimeout bounds a whole upload or download, which takes as
+	// long as the client sends or reads the bytes (0: only the function's
+	// own timeout does). The deadline of ccai.Options, the Generic API's
+	// request deadline, bounds each database call of a transfer instead.
+	TransferTimeout time.Duration
+	dbTimeout       time.Duration
 }
 
 // New returns the endpoint's HTTP handler.
@@ -49,6 +56,7 @@ func New(o ccai.Options, h Handler) http.Handler {
 	o.Methods = []string{http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodGet, http.MethodHead}
 	o.RawBody = true
 	o.MaxBody = MaxUpload
+	h.dbTimeout, o.Timeout = o.Timeout, h.TransferTimeout
 	if h.Log == nil {
 		h.Log = slog.Default()
 	}
@@ -102,7 +110,9 @@ func (h Handler) upload(ctx context.Context, req *ccai.Request) (ccai.Response, 
 	if recordID == "" {
 		err = crm.Errorf(crm.Invalid, "no record id: put it in the URL (.../records/{RECORD_ID}/...) or in an id parameter")
 	} else {
-		rec, err = h.Records.GetRecord(ctx, recordID)
+		dctx, cancel := h.dbContext(ctx)
+		rec, err = h.Records.GetRecord(dctx, recordID)
+		cancel()
 	}
 	if err != nil {
 		h.discard(up.tmp)
@@ -122,16 +132,27 @@ func (h Handler) upload(ctx context.Context, req *ccai.Request) (ccai.Response, 
 		a.SessionKey = sessions[0].Key()
 	}
 	a.Filename = filename(up.filename, a, sessions)
-	att, created, err := h.Attachments.AddAttachment(ctx, a, false)
+	dctx, cancel := h.dbContext(ctx)
+	defer cancel()
+	att, created, err := h.Attachments.AddAttachment(dctx, a, false)
 	if err != nil {
 		return ccai.Response{}, err
 	}
 	if created && h.Events != nil {
-		if err := h.Events.AttachmentAdded(ctx, att); err != nil {
+		if err := h.Events.AttachmentAdded(dctx, att); err != nil {
 			h.Log.WarnContext(ctx, "attachment event not published", "record", att.RecordID, "attachment", att.ID, "error", err.Error())
 		}
 	}
 	return ccai.Created(created, h.response(req, att)), nil
+}
+
+// dbContext bounds a database or events call by the request deadline
+// (the transfer's own deadline is longer).
+func (h Handler) dbContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if h.dbTimeout <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, h.dbTimeout)
 }
 
 func tooLarge() error {
