@@ -18,12 +18,11 @@ locals {
     ReadAPI            = { description = "CRM read API", firestore_read_only = true }
     OAuth              = { description = "OAuth 2.0 authorization server and CRM sign-in" }
 
-    # Uploads to and downloads from the attachments bucket. A base64 body
-    # (up to 32 MiB) is held in memory once per request, so fewer requests
-    # share an instance. Its own resource (google_cloudfunctions2_function.
-    # upload_file): every other function gets its URL (CRM_ATTACHMENTS_URL).
-    # A transfer has its own deadline (transfer_timeout), 10 s before the
-    # function's.
+    # Uploads to and downloads from the attachments bucket (files are
+    # streamed, never held whole in memory). Its own resource
+    # (google_cloudfunctions2_function.upload_file): every other function
+    # gets its URL (CRM_ATTACHMENTS_URL). A transfer has its own deadline
+    # (transfer_timeout), 10 s before the function's.
     UploadFile = {
       description = "Generic API: upload and download record attachments"
       memory      = "512M"

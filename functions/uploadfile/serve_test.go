@@ -337,6 +337,12 @@ func TestBadBodyAfterFilePartLeavesNothing(t *testing.T) {
 	if resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("status: got %d, want 422", resp.StatusCode)
 	}
+	e.checkNoObjects(t)
+}
+
+// checkNoObjects fails the test if the bucket holds any object.
+func (e env) checkNoObjects(t *testing.T) {
+	t.Helper()
 	client, err := storage.NewClient(context.Background())
 	if err != nil {
 		t.Fatal(err)

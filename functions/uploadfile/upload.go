@@ -1,17 +1,15 @@
 // Package uploadfile is the "upload a file" endpoint of the Generic API
-// and the download of attachments. Uploads come as a multipart form (the
-// file part streamed to Cloud Storage, never held whole in memory) or as
-// base64 in a JSON body; the bytes go to the CRM's bucket, the record
-// references them. The same bytes on the same record are one attachment.
+// and the download of attachments. Uploads come as a multipart form or as
+// base64 in a JSON body (decoded while it is read); either way the file is
+// streamed to the CRM's bucket, never held whole in memory, and the record
+// references it. The same bytes on the same record are one attachment.
 // GET .../records/{RECORD_ID}/attachments/{ATTACHMENT_ID} downloads one,
 // with HTTP Range support.
 package uploadfile
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -213,60 +211,28 @@ func (h Handler) readMultipart(ctx context.Context, body io.Reader, boundary str
 }
 
 // readBase64 reads a JSON body (property or container form) and streams
-// the base64 file parameter, decoded, to the bucket.
+// the base64 file parameter, decoded, to the bucket (jsonBody).
 func (h Handler) readBase64(ctx context.Context, r *http.Request, p *ccai.Params) (upload, error) {
-	raw, err := jsonBody(r.Body, r.ContentLength, p)
-	if err != nil {
+	blob, found, err := jsonBody(r.Body, p, blobSink{h: h, ctx: ctx})
+	if err != nil || !found {
 		return upload{}, err
 	}
-	if raw == nil {
-		return upload{}, nil
-	}
-	// Check the whole text first, so that a bad upload leaves nothing.
-	if err := decodeBase64(raw, io.Discard); err != nil {
-		return upload{}, err
-	}
-	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(decodeBase64(raw, pw)) }()
-	br := bufio.NewReaderSize(pr, 4096)
-	head, _ := br.Peek(512)
-	tmp, err := h.Blobs.Upload(ctx, h.Bucket, br, filetype.Normalize(filetype.Sniff(head, "")), MaxUpload)
-	pr.Close()
-	if err != nil {
-		return upload{}, bodyError(err, "decoding the base64 file")
-	}
-	return upload{tmp: tmp, found: true}, nil
+	return upload{tmp: blob, found: true}, nil
 }
 
-// decodeBase64 decodes a raw JSON string of base64 (standard or URL
-// alphabet, padded or not, with line breaks, or a data: URL) into w.
-func decodeBase64(raw []byte, w io.Writer) error {
-	ur, err := newUnescapeReader(raw)
-	if err != nil {
-		return err
-	}
-	content := ur.raw
-	if bytes.HasPrefix(content, []byte("data:")) {
-		if i := bytes.Index(content, []byte(";base64,")); i > 0 {
-			ur.i = i + len(";base64,")
-		}
-	}
-	enc := base64.StdEncoding
-	if bytes.ContainsAny(content, "-_") {
-		enc = base64.URLEncoding
-	}
-	if !bytes.HasSuffix(bytes.TrimRight(content, "\\n\r"), []byte("=")) {
-		enc = enc.WithPadding(base64.NoPadding)
-	}
-	n, err := io.Copy(w, base64.NewDecoder(enc, ur))
-	if err != nil {
-		return crm.Errorf(crm.Invalid, "the file is not valid base64: %v", err)
-	}
-	if n == 0 {
-		return crm.Errorf(crm.Invalid, "the file is empty")
-	}
-	return nil
+// blobSink stores decoded base64 files as temporary objects of the bucket.
+type blobSink struct {
+	h   Handler
+	ctx context.Context
 }
+
+func (s blobSink) store(decoded io.Reader) (crm.Blob, error) {
+	br := bufio.NewReaderSize(decoded, 4096)
+	head, _ := br.Peek(512)
+	return s.h.Blobs.Upload(s.ctx, s.h.Bucket, br, filetype.Normalize(filetype.Sniff(head, "")), MaxUpload)
+}
+
+func (s blobSink) discard(b crm.Blob) { s.h.discard(b) }
 
 // bodyError keeps crm errors (too large, storage unavailable) and turns
 // the rest into Invalid.
