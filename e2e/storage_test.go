@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -61,10 +59,7 @@ func exists(t *testing.T, name string) bool {
 // is out_ticket_id.
 func metadataFile(t *testing.T, id, status, updatedAt, phone, recordID string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(testenv.SharedDir(t), "fixtures", "metadata", "call-1418.json"))
-	if err != nil {
-		t.Fatalf("the real metadata fixture: %v", err)
-	}
+	b := testenv.Fixture(t, "metadata/call-1418.json")
 	var m map[string]any
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)

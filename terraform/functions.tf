@@ -18,14 +18,15 @@ locals {
     ReadAPI            = { description = "CRM read API", firestore_read_only = true }
     OAuth              = { description = "OAuth 2.0 authorization server and CRM sign-in" }
 
-    # Uploads to and downloads from the attachments bucket. A base64 body
-    # (up to 32 MiB) is held in memory once per request, so fewer requests
-    # share an instance. Its own resource (google_cloudfunctions2_function.
-    # upload_file): every other function gets its URL (CRM_ATTACHMENTS_URL).
+    # Uploads to and downloads from the attachments bucket (files are
+    # streamed, never held whole in memory). Its own resource
+    # (google_cloudfunctions2_function.upload_file): every other function
+    # gets its URL (CRM_ATTACHMENTS_URL). A transfer has its own deadline
+    # (transfer_timeout), 10 s before the function's.
     UploadFile = {
       description = "Generic API: upload and download record attachments"
       memory      = "512M"
-      timeout     = 300
+      timeout     = var.transfer_timeout + 10
       concurrency = 4
     }
 
@@ -250,7 +251,7 @@ resource "google_cloudfunctions2_function" "upload_file" {
     # Public like the Generic API functions; it checks credentials itself.
     ingress_settings      = "ALLOW_ALL"
     service_account_email = google_service_account.fn["UploadFile"].email
-    environment_variables = merge(local.function_environment, { GOMEMLIMIT = local.gomemlimit["UploadFile"] })
+    environment_variables = merge(local.function_environment, { GOMEMLIMIT = local.gomemlimit["UploadFile"], CRM_TRANSFER_TIMEOUT = "${var.transfer_timeout}s" })
 
     dynamic "secret_environment_variables" {
       for_each = local.function_secrets["UploadFile"]

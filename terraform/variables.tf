@@ -88,6 +88,17 @@ variable "request_timeout" {
   }
 }
 
+variable "transfer_timeout" {
+  description = "Deadline of one upload or download through UploadFile, in seconds (CRM_TRANSFER_TIMEOUT): a transfer lasts as long as the client takes to send or read the bytes. UploadFile's function timeout is 10 s more, so that it answers before it is cut; Cloud Functions serve a request for at most 3600 s."
+  type        = number
+  default     = 290
+
+  validation {
+    condition     = var.transfer_timeout >= 1 && var.transfer_timeout <= 3590 && floor(var.transfer_timeout) == var.transfer_timeout
+    error_message = "transfer_timeout must be a whole number of seconds from 1 to 3590."
+  }
+}
+
 variable "min_instances" {
   description = "Minimum instances per function. Above 0 avoids cold starts, but idle instances are billed."
   type        = number

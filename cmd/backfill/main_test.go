@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -32,10 +30,7 @@ func TestBackfill(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	meta, err := os.ReadFile(filepath.Join(testenv.SharedDir(t), "fixtures", "metadata", "call-1418.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	meta := testenv.Fixture(t, "metadata/call-1418.json")
 	var m map[string]any
 	json.Unmarshal(meta, &m)
 	delete(m, "out_ticket_id")

@@ -29,11 +29,7 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 // fixture reads a real session metadata file.
 func fixture(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(testenv.SharedDir(t), "fixtures", "metadata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return testenv.Fixture(t, "metadata/"+name)
 }
 
 // golden compares got with testdata/name, or rewrites it with -update.

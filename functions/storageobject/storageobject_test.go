@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -191,21 +189,18 @@ func (e *env) events(t *testing.T) func(time.Duration) []map[string]any {
 // out_ticket_id (the CRM never saw the call).
 func callMetadata(t *testing.T) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(testenv.SharedDir(t), "fixtures", "metadata", "call-1418.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testenv.Fixture(t, "metadata/call-1418.json")
 	var m map[string]any
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
 	}
 	delete(m, "out_ticket_id")
 	delete(m["end_user"].(map[string]any), "out_contact_id")
-	b, err = json.Marshal(m)
+	out, err := json.Marshal(m)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b
+	return out
 }
 
 // Storage events: a file that waited is linked by the metadata file that

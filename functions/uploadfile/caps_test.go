@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"mime/multipart"
 	"strings"
 	"testing"
@@ -70,11 +71,11 @@ func TestJSONBodyParamCap(t *testing.T) {
 	for name, shape := range shapes {
 		t.Run(name, func(t *testing.T) {
 			var p ccai.Params
-			if _, err := jsonBody(strings.NewReader(shape(ccai.MaxParams)), 0, &p); err != nil && name != "scalars" {
+			if _, _, err := jsonBody(strings.NewReader(shape(ccai.MaxParams)), &p, discardSink{}); err != nil && name != "scalars" {
 				t.Errorf("%d parameters: got error %v, want none", ccai.MaxParams, err)
 			}
 			p = ccai.Params{}
-			_, err := jsonBody(strings.NewReader(shape(ccai.MaxParams+1)), 0, &p)
+			_, _, err := jsonBody(strings.NewReader(shape(ccai.MaxParams+1)), &p, discardSink{})
 			if crm.ErrorCode(err) != crm.Invalid || !strings.Contains(crm.ErrorMessage(err), tooManyParams) {
 				t.Errorf("%d parameters: got error %v, want Invalid naming %q", ccai.MaxParams+1, err, tooManyParams)
 			}
@@ -94,3 +95,13 @@ func fields(n int, format string) string {
 	}
 	return strings.Join(parts, ",")
 }
+
+// discardSink decodes files and keeps nothing.
+type discardSink struct{}
+
+func (discardSink) store(decoded io.Reader) (crm.Blob, error) {
+	n, err := io.Copy(io.Discard, decoded)
+	return crm.Blob{Name: "discarded", Size: n}, err
+}
+
+func (discardSink) discard(crm.Blob) {}

@@ -22,7 +22,9 @@ func (h Handler) download(ctx context.Context, req *ccai.Request) (ccai.Response
 	if recordID == "" || id == "" {
 		return ccai.Response{}, crm.Errorf(crm.NotFound, "not found: use .../records/{RECORD_ID}/attachments/{ATTACHMENT_ID}")
 	}
-	a, err := h.Attachments.Attachment(ctx, recordID, id)
+	dctx, cancel := h.dbContext(ctx)
+	a, err := h.Attachments.Attachment(dctx, recordID, id)
+	cancel()
 	if err != nil {
 		return ccai.Response{}, err
 	}

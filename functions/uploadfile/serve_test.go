@@ -40,6 +40,13 @@ type env struct {
 
 func newEnv(t *testing.T) env {
 	t.Helper()
+	return newEnvWith(t, ccai.Options{}, uploadfile.Handler{})
+}
+
+// newEnvWith is newEnv with options o and the handler's settings h
+// (its stores and bucket are filled in).
+func newEnvWith(t *testing.T, o ccai.Options, h uploadfile.Handler) env {
+	t.Helper()
 	emu := testenv.All(t)
 	ctx := context.Background()
 	project := testenv.Project()
@@ -62,8 +69,9 @@ func newEnv(t *testing.T) env {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h := uploadfile.New(ccai.Options{Log: log}, uploadfile.Handler{Records: store, Attachments: store, Blobs: blobs, Bucket: bucket, Log: log})
-	srv := httptest.NewServer(h)
+	o.Log = log
+	h.Records, h.Attachments, h.Blobs, h.Bucket, h.Log = store, store, blobs, bucket, log
+	srv := httptest.NewServer(uploadfile.New(o, h))
 	t.Cleanup(srv.Close)
 	return env{srv: srv, store: store, blobs: blobs, bucket: bucket, record: rec.ID}
 }
@@ -329,6 +337,12 @@ func TestBadBodyAfterFilePartLeavesNothing(t *testing.T) {
 	if resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("status: got %d, want 422", resp.StatusCode)
 	}
+	e.checkNoObjects(t)
+}
+
+// checkNoObjects fails the test if the bucket holds any object.
+func (e env) checkNoObjects(t *testing.T) {
+	t.Helper()
 	client, err := storage.NewClient(context.Background())
 	if err != nil {
 		t.Fatal(err)

@@ -1,17 +1,15 @@
 // Package uploadfile is the "upload a file" endpoint of the Generic API
-// and the download of attachments. Uploads come as a multipart form (the
-// file part streamed to Cloud Storage, never held whole in memory) or as
-// base64 in a JSON body; the bytes go to the CRM's bucket, the record
-// references them. The same bytes on the same record are one attachment.
+// and the download of attachments. Uploads come as a multipart form or as
+// base64 in a JSON body (decoded while it is read); either way the file is
+// streamed to the CRM's bucket, never held whole in memory, and the record
+// references it. The same bytes on the same record are one attachment.
 // GET .../records/{RECORD_ID}/attachments/{ATTACHMENT_ID} downloads one,
 // with HTTP Range support.
 package uploadfile
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +19,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"time"
 
 	"example.com/crm/shared/ccai"
 	"example.com/crm/shared/crm"
@@ -42,6 +41,12 @@ type Handler struct {
 	BaseURL string
 	Events  crm.Events // may be nil
 	Log     *slog.Logger
+	// TransferTimeout bounds a whole upload or download, which takes as
+	// long as the client sends or reads the bytes (0: only the function's
+	// own timeout does). The deadline of ccai.Options, the Generic API's
+	// request deadline, bounds each database call of a transfer instead.
+	TransferTimeout time.Duration
+	dbTimeout       time.Duration
 }
 
 // New returns the endpoint's HTTP handler.
@@ -49,6 +54,7 @@ func New(o ccai.Options, h Handler) http.Handler {
 	o.Methods = []string{http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodGet, http.MethodHead}
 	o.RawBody = true
 	o.MaxBody = MaxUpload
+	h.dbTimeout, o.Timeout = o.Timeout, h.TransferTimeout
 	if h.Log == nil {
 		h.Log = slog.Default()
 	}
@@ -102,7 +108,9 @@ func (h Handler) upload(ctx context.Context, req *ccai.Request) (ccai.Response, 
 	if recordID == "" {
 		err = crm.Errorf(crm.Invalid, "no record id: put it in the URL (.../records/{RECORD_ID}/...) or in an id parameter")
 	} else {
-		rec, err = h.Records.GetRecord(ctx, recordID)
+		dctx, cancel := h.dbContext(ctx)
+		rec, err = h.Records.GetRecord(dctx, recordID)
+		cancel()
 	}
 	if err != nil {
 		h.discard(up.tmp)
@@ -122,16 +130,27 @@ func (h Handler) upload(ctx context.Context, req *ccai.Request) (ccai.Response, 
 		a.SessionKey = sessions[0].Key()
 	}
 	a.Filename = filename(up.filename, a, sessions)
-	att, created, err := h.Attachments.AddAttachment(ctx, a, false)
+	dctx, cancel := h.dbContext(ctx)
+	defer cancel()
+	att, created, err := h.Attachments.AddAttachment(dctx, a, false)
 	if err != nil {
 		return ccai.Response{}, err
 	}
 	if created && h.Events != nil {
-		if err := h.Events.AttachmentAdded(ctx, att); err != nil {
+		if err := h.Events.AttachmentAdded(dctx, att); err != nil {
 			h.Log.WarnContext(ctx, "attachment event not published", "record", att.RecordID, "attachment", att.ID, "error", err.Error())
 		}
 	}
 	return ccai.Created(created, h.response(req, att)), nil
+}
+
+// dbContext bounds a database or events call by the request deadline
+// (the transfer's own deadline is longer).
+func (h Handler) dbContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if h.dbTimeout <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, h.dbTimeout)
 }
 
 func tooLarge() error {
@@ -192,60 +211,28 @@ func (h Handler) readMultipart(ctx context.Context, body io.Reader, boundary str
 }
 
 // readBase64 reads a JSON body (property or container form) and streams
-// the base64 file parameter, decoded, to the bucket.
+// the base64 file parameter, decoded, to the bucket (jsonBody).
 func (h Handler) readBase64(ctx context.Context, r *http.Request, p *ccai.Params) (upload, error) {
-	raw, err := jsonBody(r.Body, r.ContentLength, p)
-	if err != nil {
+	blob, found, err := jsonBody(r.Body, p, blobSink{h: h, ctx: ctx})
+	if err != nil || !found {
 		return upload{}, err
 	}
-	if raw == nil {
-		return upload{}, nil
-	}
-	// Check the whole text first, so that a bad upload leaves nothing.
-	if err := decodeBase64(raw, io.Discard); err != nil {
-		return upload{}, err
-	}
-	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(decodeBase64(raw, pw)) }()
-	br := bufio.NewReaderSize(pr, 4096)
-	head, _ := br.Peek(512)
-	tmp, err := h.Blobs.Upload(ctx, h.Bucket, br, filetype.Normalize(filetype.Sniff(head, "")), MaxUpload)
-	pr.Close()
-	if err != nil {
-		return upload{}, bodyError(err, "decoding the base64 file")
-	}
-	return upload{tmp: tmp, found: true}, nil
+	return upload{tmp: blob, found: true}, nil
 }
 
-// decodeBase64 decodes a raw JSON string of base64 (standard or URL
-// alphabet, padded or not, with line breaks, or a data: URL) into w.
-func decodeBase64(raw []byte, w io.Writer) error {
-	ur, err := newUnescapeReader(raw)
-	if err != nil {
-		return err
-	}
-	content := ur.raw
-	if bytes.HasPrefix(content, []byte("data:")) {
-		if i := bytes.Index(content, []byte(";base64,")); i > 0 {
-			ur.i = i + len(";base64,")
-		}
-	}
-	enc := base64.StdEncoding
-	if bytes.ContainsAny(content, "-_") {
-		enc = base64.URLEncoding
-	}
-	if !bytes.HasSuffix(bytes.TrimRight(content, "\\n\r"), []byte("=")) {
-		enc = enc.WithPadding(base64.NoPadding)
-	}
-	n, err := io.Copy(w, base64.NewDecoder(enc, ur))
-	if err != nil {
-		return crm.Errorf(crm.Invalid, "the file is not valid base64: %v", err)
-	}
-	if n == 0 {
-		return crm.Errorf(crm.Invalid, "the file is empty")
-	}
-	return nil
+// blobSink stores decoded base64 files as temporary objects of the bucket.
+type blobSink struct {
+	h   Handler
+	ctx context.Context
 }
+
+func (s blobSink) store(decoded io.Reader) (crm.Blob, error) {
+	br := bufio.NewReaderSize(decoded, 4096)
+	head, _ := br.Peek(512)
+	return s.h.Blobs.Upload(s.ctx, s.h.Bucket, br, filetype.Normalize(filetype.Sniff(head, "")), MaxUpload)
+}
+
+func (s blobSink) discard(b crm.Blob) { s.h.discard(b) }
 
 // bodyError keeps crm errors (too large, storage unavailable) and turns
 // the rest into Invalid.

@@ -61,6 +61,11 @@ func tooManyParams(n int) error {
 	return nil
 }
 
+// CheckParamCount returns an Invalid error naming MaxParams if n
+// parameters are more than MaxParams (for a reader that counts them as
+// it goes, as CheckJSONParams counts a JSON body's values).
+func CheckParamCount(n int) error { return tooManyParams(n) }
+
 // CheckJSONParams returns an Invalid error naming MaxParams if the JSON
 // text body holds more values than MaxParams, counting scalars and empty
 // objects and arrays (there is one more of them than commas outside

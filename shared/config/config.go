@@ -26,6 +26,9 @@ type Config struct {
 	// RequestTimeout bounds each request's work; it stays below CCAI
 	// Platform's API request timeout (1 to 10 s).
 	RequestTimeout time.Duration
+	// TransferTimeout bounds one upload or download of UploadFile, which
+	// lasts as long as the client takes to send or read the bytes.
+	TransferTimeout time.Duration
 	// SigningKey signs OAuth tokens.
 	SigningKey []byte
 	// SessionKey signs the CRM users' sign-in cookies: another secret,
@@ -67,6 +70,8 @@ type Config struct {
 //	CRM_API_KEYS           comma-separated keys, any of which is accepted
 //	CRM_PHONE_REGION       "US" by default
 //	CRM_REQUEST_TIMEOUT    Go duration, "4s" by default, at most 10s
+//	CRM_TRANSFER_TIMEOUT   Go duration, "290s" by default, at most 1h: an
+//	                       upload's or download's deadline (UploadFile)
 //	CRM_SIGNING_KEY        at least 32 characters; signs OAuth tokens
 //	                       (required for "oauth")
 //	CRM_SESSION_KEY        at least 32 characters, not CRM_SIGNING_KEY;
@@ -128,6 +133,10 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 		errs = append(errs, fmt.Errorf("CRM_REQUEST_TIMEOUT %s is not between 0 and 10s", d))
 	}
 	c.RequestTimeout = d
+	// At most an hour: the longest request a Cloud Function serves.
+	if c.TransferTimeout, err = time.ParseDuration(get("CRM_TRANSFER_TIMEOUT", "290s")); err != nil || c.TransferTimeout <= 0 || c.TransferTimeout > time.Hour {
+		errs = append(errs, fmt.Errorf("CRM_TRANSFER_TIMEOUT %q is not a duration between 0 and 1h", get("CRM_TRANSFER_TIMEOUT", "290s")))
+	}
 	if err := c.Auth.Validate(); err != nil {
 		errs = append(errs, err)
 	}

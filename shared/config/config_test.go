@@ -47,33 +47,33 @@ func TestLoad(t *testing.T) {
 		{
 			name: "defaults",
 			env:  minimal(),
-			want: config.Config{FrameAncestors: defaultFrameAncestors, AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, AdminUsername: "admin", Project: "proj", Database: "(default)", PhoneRegion: "US", RequestTimeout: 4 * time.Second,
+			want: config.Config{FrameAncestors: defaultFrameAncestors, AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, AdminUsername: "admin", Project: "proj", Database: "(default)", PhoneRegion: "US", RequestTimeout: 4 * time.Second, TransferTimeout: 290 * time.Second,
 				Auth: auth.Config{Method: "custom_header", HeaderName: "X-Api-Key", APIKeys: []string{"0123456789abcdef"}}},
 		},
 		{
 			name: "everything set",
-			env: with(minimal(), "FIRESTORE_DATABASE", "crm", "CRM_PHONE_REGION", "gb", "CRM_REQUEST_TIMEOUT", "2500ms",
+			env: with(minimal(), "FIRESTORE_DATABASE", "crm", "CRM_PHONE_REGION", "gb", "CRM_REQUEST_TIMEOUT", "2500ms", "CRM_TRANSFER_TIMEOUT", "20m",
 				"CRM_API_KEY_HEADER", "X-Ccaip-Key", "CRM_API_KEYS", " 0123456789abcdef , fedcba9876543210,, "),
-			want: config.Config{FrameAncestors: defaultFrameAncestors, AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, AdminUsername: "admin", Project: "proj", Database: "crm", PhoneRegion: "GB", RequestTimeout: 2500 * time.Millisecond,
+			want: config.Config{FrameAncestors: defaultFrameAncestors, AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, AdminUsername: "admin", Project: "proj", Database: "crm", PhoneRegion: "GB", RequestTimeout: 2500 * time.Millisecond, TransferTimeout: 20 * time.Minute,
 				Auth: auth.Config{Method: "custom_header", HeaderName: "X-Ccaip-Key", APIKeys: []string{"0123456789abcdef", "fedcba9876543210"}}},
 		},
 		{
 			name: "GCP_PROJECT fallback",
 			env:  with(minimal(), "GOOGLE_CLOUD_PROJECT", "", "GCP_PROJECT", "old"),
-			want: config.Config{FrameAncestors: defaultFrameAncestors, AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, AdminUsername: "admin", Project: "old", Database: "(default)", PhoneRegion: "US", RequestTimeout: 4 * time.Second,
+			want: config.Config{FrameAncestors: defaultFrameAncestors, AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, AdminUsername: "admin", Project: "old", Database: "(default)", PhoneRegion: "US", RequestTimeout: 4 * time.Second, TransferTimeout: 290 * time.Second,
 				Auth: auth.Config{Method: "custom_header", HeaderName: "X-Api-Key", APIKeys: []string{"0123456789abcdef"}}},
 		},
 		{
 			name: "blank values take the default",
 			env:  with(minimal(), "FIRESTORE_DATABASE", "  ", "CRM_API_KEY_HEADER", "", "CRM_REQUEST_TIMEOUT", " "),
-			want: config.Config{FrameAncestors: defaultFrameAncestors, AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, AdminUsername: "admin", Project: "proj", Database: "(default)", PhoneRegion: "US", RequestTimeout: 4 * time.Second,
+			want: config.Config{FrameAncestors: defaultFrameAncestors, AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, AdminUsername: "admin", Project: "proj", Database: "(default)", PhoneRegion: "US", RequestTimeout: 4 * time.Second, TransferTimeout: 290 * time.Second,
 				Auth: auth.Config{Method: "custom_header", HeaderName: "X-Api-Key", APIKeys: []string{"0123456789abcdef"}}},
 		},
 		{
 			name: "basic",
 			env: map[string]string{"GOOGLE_CLOUD_PROJECT": "proj", "CRM_AUTH_METHOD": "basic",
 				"CRM_BASIC_USERNAME": " ccaip ", "CRM_BASIC_PASSWORD": "pw"},
-			want: config.Config{FrameAncestors: defaultFrameAncestors, AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, AdminUsername: "admin", Project: "proj", Database: "(default)", PhoneRegion: "US", RequestTimeout: 4 * time.Second,
+			want: config.Config{FrameAncestors: defaultFrameAncestors, AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, AdminUsername: "admin", Project: "proj", Database: "(default)", PhoneRegion: "US", RequestTimeout: 4 * time.Second, TransferTimeout: 290 * time.Second,
 				Auth: auth.Config{Method: "basic", BasicUsername: "ccaip", BasicPassword: "pw", HeaderName: "X-Api-Key"}},
 		},
 	}
@@ -158,6 +158,77 @@ func TestLoadTimeout(t *testing.T) {
 				t.Errorf("RequestTimeout: got %v, want %v", c.RequestTimeout, tt.want)
 			}
 		})
+	}
+}
+
+// CRM_TRANSFER_TIMEOUT bounds an upload or download: a positive duration
+// of at most an hour, the longest request a Cloud Function serves.
+func TestLoadTransferTimeout(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"", 290 * time.Second, true},
+		{"1s", time.Second, true},
+		{"290s", 290 * time.Second, true},
+		{"59m", 59 * time.Minute, true},
+		{"1h", time.Hour, true},
+		{"1h0m1s", 0, false},
+		{"0s", 0, false},
+		{"-5s", 0, false},
+		{"300", 0, false}, // no unit
+		{"five minutes", 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			c, err := config.Load(lookup(with(minimal(), "CRM_TRANSFER_TIMEOUT", tt.in)))
+			if got := err == nil; got != tt.ok {
+				t.Fatalf("Load with CRM_TRANSFER_TIMEOUT=%q: got ok=%v (%v), want ok=%v", tt.in, got, err, tt.ok)
+			}
+			if !tt.ok {
+				if !strings.Contains(err.Error(), "CRM_TRANSFER_TIMEOUT") {
+					t.Errorf("error %q: want it to name CRM_TRANSFER_TIMEOUT", err)
+				}
+				return
+			}
+			if c.TransferTimeout != tt.want {
+				t.Errorf("TransferTimeout: got %v, want %v", c.TransferTimeout, tt.want)
+			}
+		})
+	}
+}
+
+// The Terraform variable transfer_timeout (seconds) has the functions'
+// default and accepts only what CRM_TRANSFER_TIMEOUT accepts.
+func TestTransferTimeoutMatchesTerraform(t *testing.T) {
+	b, err := os.ReadFile("../../terraform/variables.tf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := regexp.MustCompile(`(?s)variable "transfer_timeout" \{.*?\n\}`).FindString(string(b))
+	if block == "" {
+		t.Fatal(`terraform/variables.tf: no variable "transfer_timeout"`)
+	}
+	d := regexp.MustCompile(`default\s*=\s*([0-9]+)`).FindStringSubmatch(block)
+	if d == nil {
+		t.Fatalf("transfer_timeout: no default in %s", block)
+	}
+	c, err := config.Load(lookup(minimal()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := strconv.Atoi(d[1]); time.Duration(n)*time.Second != c.TransferTimeout {
+		t.Errorf("transfer_timeout default %s s, want the functions' default %v", d[1], c.TransferTimeout)
+	}
+	m := regexp.MustCompile(`var\.transfer_timeout >= ([0-9]+) && var\.transfer_timeout <= ([0-9]+)`).FindStringSubmatch(block)
+	if m == nil {
+		t.Fatalf("transfer_timeout: no range validation in %s", block)
+	}
+	for _, bound := range m[1:] {
+		if _, err := config.Load(lookup(with(minimal(), "CRM_TRANSFER_TIMEOUT", bound+"s"))); err != nil {
+			t.Errorf("terraform accepts transfer_timeout = %s, the functions refuse it: %v", bound, err)
+		}
 	}
 }
 

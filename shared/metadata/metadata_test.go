@@ -19,18 +19,10 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
-// fixturesDir is the folder of the real fixtures.
-func fixturesDir(t testing.TB) string {
-	return filepath.Join(testenv.SharedDir(t), "fixtures", "metadata")
-}
-
+// readFixture reads a real metadata file of the repository's testdata/metadata.
 func readFixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(fixturesDir(t), name))
-	if err != nil {
-		t.Fatalf("read fixture: %v", err)
-	}
-	return b
+	return testenv.Fixture(t, "metadata/"+name)
 }
 
 func TestParseFixturesGolden(t *testing.T) {

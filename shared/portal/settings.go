@@ -1,8 +1,9 @@
 // Package portal builds the portal settings file: the settings an
 // administrator types into the CCAI Platform portal for one deployment of
-// this CRM, as one JSON document (../shared/spec/portal-settings.md). Tools
-// that play CCAI Platform read it to call the deployment as the platform
-// would, so the JSON field names are a contract.
+// this CRM, as one JSON document. Its contract is portal-settings.md
+// beside this file, with its JSON Schema portal-settings.schema.json.
+// Tools that play CCAI Platform read it to call the deployment as the
+// platform would, so the JSON field names are a contract.
 package portal
 
 // Settings is the portal settings file.

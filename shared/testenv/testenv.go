@@ -71,9 +71,23 @@ func Firestore(t testing.TB) *firestore.Client {
 	return c
 }
 
-// SharedDir returns the team's reference folder, ../shared beside the
-// module (CI has it there too), failing the test when it is missing.
-func SharedDir(t testing.TB) string {
+// Fixture returns the content of a file of the repository's testdata/
+// folder (name relative to it, such as "metadata/call-1418.json"),
+// failing the test when it cannot be read. The folder is found from the
+// test's working directory (its package's folder) up to the module root:
+// nothing outside the repository is read.
+func Fixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(ModuleRoot(t), "testdata", filepath.FromSlash(name)))
+	if err != nil {
+		t.Fatalf("fixture: %v", err)
+	}
+	return b
+}
+
+// ModuleRoot returns the folder of the module's go.mod, the nearest one
+// above the test's working directory.
+func ModuleRoot(t testing.TB) string {
 	t.Helper()
 	dir, err := os.Getwd()
 	if err != nil {
@@ -81,7 +95,7 @@ func SharedDir(t testing.TB) string {
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
+			return dir
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
@@ -89,9 +103,4 @@ func SharedDir(t testing.TB) string {
 		}
 		dir = parent
 	}
-	shared := filepath.Join(dir, "..", "shared")
-	if _, err := os.Stat(shared); err != nil {
-		t.Fatalf("the reference folder ../shared beside the module is missing: %v", err)
-	}
-	return shared
 }
