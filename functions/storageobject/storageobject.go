@@ -244,17 +244,23 @@ func (h Handler) metadata(ctx context.Context, obj Object, n objectname.Name) (O
 
 // recordFor finds the session's record: the one CCAI Platform names
 // (out_ticket_id), else the one holding the session, else a new one for
-// the end user's account (found or created like the Generic API does).
+// the end user's account (found or created like the Generic API does). A
+// session belongs to one record: when another record than the one named
+// holds it, the holder is the session's record.
 func (h Handler) recordFor(ctx context.Context, sum metadata.Summary, sess crm.Session) (crm.Record, error) {
 	if sum.RecordID != "" {
 		rec, err := h.Store.GetRecord(ctx, sum.RecordID)
 		if err == nil {
-			if !rec.HasSession(sess.Key()) {
-				return h.Store.UpdateRecord(ctx, rec.ID, crm.RecordPatch{Sessions: []crm.Session{{Kind: sess.Kind, ID: sess.ID}}})
+			if rec.HasSession(sess.Key()) {
+				return rec, nil
 			}
-			return rec, nil
-		}
-		if crm.ErrorCode(err) != crm.NotFound {
+			rec, err = h.Store.UpdateRecord(ctx, rec.ID, crm.RecordPatch{Sessions: []crm.Session{{Kind: sess.Kind, ID: sess.ID}}})
+			if crm.ErrorCode(err) != crm.Conflict {
+				return rec, err
+			}
+			h.Log.WarnContext(ctx, "metadata names another record than the one holding its session; applied to the holder",
+				"session", sess.Key(), "named", sum.RecordID, "error", err.Error())
+		} else if crm.ErrorCode(err) != crm.NotFound {
 			return crm.Record{}, err
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -279,4 +280,31 @@ func TestMetadataOverALimitIsNotRetried(t *testing.T) {
 	m["end_user"].(map[string]any)["name"] = strings.Repeat("n", crm.MaxName+1)
 	b, _ := json.Marshal(m)
 	e.process(t, e.put(t, "ujet-metadata/call-9003.json", "application/json", b), storageobject.Malformed)
+}
+
+// A session belongs to one record: metadata naming another record
+// (out_ticket_id) than the one holding its session goes to the holder,
+// and the named record is not given the session.
+func TestMetadataNamingAnotherRecordGoesToTheHolder(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	holder := e.record(t, crm.Session{Kind: crm.SessionCall, ID: "9100"})
+	other := e.record(t, crm.Session{Kind: crm.SessionCall, ID: "9101"})
+	var m map[string]any
+	if err := json.Unmarshal(callMetadata(t), &m); err != nil {
+		t.Fatal(err)
+	}
+	m["id"], m["out_ticket_id"] = 9100, other.ID
+	b, _ := json.Marshal(m)
+	e.process(t, e.put(t, "ujet-metadata/call-9100.json", "application/json", b), storageobject.Linked)
+	got, err := e.store.GetRecord(ctx, holder.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := slices.IndexFunc(got.Sessions, func(s crm.Session) bool { return s.Key() == "call:9100" }); i < 0 || got.Sessions[i].MetadataUpdatedAt.IsZero() {
+		t.Errorf("holder's session: got %+v, want the metadata applied", got.Sessions)
+	}
+	if o, _ := e.store.GetRecord(ctx, other.ID); o.HasSession("call:9100") {
+		t.Errorf("the record named by out_ticket_id was given the session: %+v", o.Sessions)
+	}
 }
