@@ -205,7 +205,7 @@ func findVersusQuery(ctx context.Context, stack *localstack.Stack, p *ccaiplayer
 	fmt.Printf("\nfind account by query of an unknown caller (phone, email, custom user id) against one raw Firestore query on\nthe accounts (from this process: by E.164 number, and by trailing digits as a search pattern needs), alternated, %d each:\n", n)
 	defaultFormat := p.Settings.PhoneNumberFormat
 	defer func() { p.Settings.PhoneNumberFormat = defaultFormat }()
-	for _, format := range []string{defaultFormat, "e164"} {
+	for _, format := range []string{"e164", "automatic"} { // the settings file's, and the portal's own default
 		p.Settings.PhoneNumberFormat = format
 		byPhone, byTail, find := make([]time.Duration, n), make([]time.Duration, n), make([]time.Duration, n)
 		for i := range n {
