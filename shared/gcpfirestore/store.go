@@ -17,6 +17,10 @@
 //	                              (crm.RetryWindow; a TTL policy deletes it)
 //	signin/user:{user}            a CRM user's session generation
 //	                              (SessionStore)
+//	settings/outcome_email        outcome.Settings, the outcome email
+//	                              settings (outcome.go)
+//	outcome_emails/{id}           the sent state of one outcome email
+//	                              (outcome.EmailID): sent once
 package gcpfirestore
 
 import (
