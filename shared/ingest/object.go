@@ -127,5 +127,7 @@ func (o Objects) metadata(ctx context.Context, obj Object, n objectname.Name) (O
 	}
 	sum := sha256.Sum256(b)
 	a := attachment(obj, n, hex.EncodeToString(sum[:]))
-	return o.Ingest.ApplyMetadata(ctx, Metadata{Raw: b, Kind: n.SessionKind, Source: crm.SourceStorage, File: &a})
+	svc := o.Ingest
+	svc.Log = svc.Log.With("object", obj.Name) // what it logs names the file
+	return svc.ApplyMetadata(ctx, Metadata{Raw: b, Kind: n.SessionKind, Source: crm.SourceStorage, File: &a})
 }
