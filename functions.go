@@ -86,8 +86,7 @@ var storageHandler = sync.OnceValues(func() (storageobject.Handler, error) {
 	if err != nil {
 		return storageobject.Handler{}, err
 	}
-	return storageobject.Handler{Store: d.store, Blobs: blobs, Events: d.events(), FolderPath: d.cfg.CCAIFolderPath,
-		PhoneRegion: d.cfg.PhoneRegion, Log: d.log}, nil
+	return storageobject.Handler{Objects: ingest.Objects{Ingest: *d.ingest(), Blobs: blobs, FolderPath: d.cfg.CCAIFolderPath}}, nil
 })
 
 func errIf(cond bool, msg string) error {
@@ -197,10 +196,10 @@ func notConfigured(err error) http.Handler {
 	})
 }
 
-// ingest returns the one path that links files from external storage and
-// publishes their events.
+// ingest returns the one service that applies session metadata, links
+// files to records and publishes their events.
 func (d *deps) ingest() *ingest.Service {
-	return &ingest.Service{Store: d.store, Events: d.events(), Log: d.log}
+	return &ingest.Service{Store: d.store, Events: d.events(), PhoneRegion: d.cfg.PhoneRegion, Log: d.log}
 }
 
 // events returns the events publisher, or nil when no topic is set.

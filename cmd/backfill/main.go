@@ -1,5 +1,6 @@
 // Command backfill processes every object already in the external storage
-// bucket, as the storage trigger would have (for example after the
+// bucket through the ingest service (shared/ingest.Objects), as the
+// storage trigger does (for example after the
 // integration is switched on for a bucket that already holds files). It
 // is idempotent: run it again and nothing is linked twice. It prints a
 // progress bar and a summary: linked, waiting for their session,
@@ -29,12 +30,13 @@ import (
 	"cloud.google.com/go/storage"
 	"google.golang.org/api/iterator"
 
-	"example.com/crm/functions/storageobject"
 	"example.com/crm/shared/crm"
 	"example.com/crm/shared/gcpfirestore"
 	"example.com/crm/shared/gcppubsub"
 	"example.com/crm/shared/gcpstorage"
+	"example.com/crm/shared/ingest"
 	"example.com/crm/shared/logging"
+	"example.com/crm/shared/objectname"
 )
 
 func main() {
@@ -49,8 +51,8 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, out io.Writer, bar bool) (map[storageobject.Outcome]int, error) {
-	counts := map[storageobject.Outcome]int{}
+func run(ctx context.Context, out io.Writer, bar bool) (map[ingest.Outcome]int, error) {
+	counts := map[ingest.Outcome]int{}
 	cfg := settings{
 		Project: os.Getenv("GOOGLE_CLOUD_PROJECT"), Database: os.Getenv("FIRESTORE_DATABASE"),
 		CCAIBucket: os.Getenv("CRM_CCAI_BUCKET"), CCAIFolderPath: strings.Trim(os.Getenv("CRM_CCAI_FOLDER_PATH"), "/"),
@@ -87,8 +89,8 @@ func run(ctx context.Context, out io.Writer, bar bool) (map[storageobject.Outcom
 	}
 	defer logs.Close()
 	fmt.Fprintf(out, "details are logged to %s\n", logs.Name())
-	h := storageobject.Handler{Store: store, Blobs: blobs, Events: events, FolderPath: cfg.CCAIFolderPath,
-		PhoneRegion: cfg.PhoneRegion, Log: logging.New(logs, cfg.Project)}
+	objects := ingest.Objects{Blobs: blobs, FolderPath: cfg.CCAIFolderPath,
+		Ingest: ingest.Service{Store: store, Events: events, PhoneRegion: cfg.PhoneRegion, Log: logging.New(logs, cfg.Project)}}
 
 	names, err := list(ctx, cfg.CCAIBucket, cfg.CCAIFolderPath)
 	if err != nil {
@@ -96,10 +98,14 @@ func run(ctx context.Context, out io.Writer, bar bool) (map[storageobject.Outcom
 	}
 	// Metadata last: the sessions the other files wait for are then
 	// known when the metadata links them.
+	isMetadata := func(name string) bool {
+		n, ok := objectname.Parse(name, cfg.CCAIFolderPath)
+		return ok && n.Kind == objectname.Metadata
+	}
 	sort.SliceStable(names, func(i, j int) bool { return !isMetadata(names[i].Name) && isMetadata(names[j].Name) })
 	start := time.Now()
 	for i, o := range names {
-		outcome, err := h.Process(ctx, o)
+		outcome, err := objects.Process(ctx, o)
 		if err != nil {
 			return counts, fmt.Errorf("%s: %w (run again to resume: what is done stays done)", o.Name, err)
 		}
@@ -119,12 +125,8 @@ type settings struct {
 	Project, Database, CCAIBucket, CCAIFolderPath, EventsTopic, PhoneRegion string
 }
 
-func isMetadata(name string) bool {
-	return strings.Contains(name, "ujet-metadata/") || strings.Contains(name, "/metadata-") || strings.HasPrefix(name, "metadata-")
-}
-
 // list returns every object under folderPath.
-func list(ctx context.Context, bucket, folderPath string) ([]storageobject.Object, error) {
+func list(ctx context.Context, bucket, folderPath string) ([]ingest.Object, error) {
 	c, err := storage.NewClient(ctx)
 	if err != nil {
 		return nil, err
@@ -135,7 +137,7 @@ func list(ctx context.Context, bucket, folderPath string) ([]storageobject.Objec
 		prefix = strings.Trim(folderPath, "/") + "/"
 	}
 	it := c.Bucket(bucket).Objects(ctx, &storage.Query{Prefix: prefix})
-	var out []storageobject.Object
+	var out []ingest.Object
 	for {
 		a, err := it.Next()
 		if errors.Is(err, iterator.Done) {
@@ -144,7 +146,7 @@ func list(ctx context.Context, bucket, folderPath string) ([]storageobject.Objec
 		if err != nil {
 			return nil, fmt.Errorf("list gs://%s/%s: %w", bucket, prefix, err)
 		}
-		out = append(out, storageobject.Object{Bucket: bucket, Name: a.Name, Size: fmt.Sprint(a.Size), ContentType: a.ContentType})
+		out = append(out, ingest.Object{Bucket: bucket, Name: a.Name, Size: fmt.Sprint(a.Size), ContentType: a.ContentType})
 	}
 }
 
@@ -155,8 +157,8 @@ func progress(out io.Writer, done, total int, start time.Time) {
 	fmt.Fprintf(out, "\r[%s%s] %d/%d  %.0f/s", strings.Repeat("#", filled), strings.Repeat(".", width-filled), done, total, rate)
 }
 
-func printSummary(out io.Writer, counts map[storageobject.Outcome]int) {
+func printSummary(out io.Writer, counts map[ingest.Outcome]int) {
 	fmt.Fprintf(out, "linked %d, waiting %d, unrecognised %d, malformed %d, gone %d\n",
-		counts[storageobject.Linked], counts[storageobject.Waiting], counts[storageobject.Unrecognised],
-		counts[storageobject.Malformed], counts[storageobject.Gone])
+		counts[ingest.Linked], counts[ingest.Waiting], counts[ingest.Unrecognised],
+		counts[ingest.Malformed], counts[ingest.Gone])
 }

@@ -9,7 +9,7 @@ import (
 
 	"cloud.google.com/go/firestore"
 
-	"example.com/crm/functions/storageobject"
+	"example.com/crm/shared/ingest"
 	"example.com/crm/shared/localstack"
 	"example.com/crm/shared/testenv"
 )
@@ -56,7 +56,7 @@ func TestBackfill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[storageobject.Outcome]int{storageobject.Waiting: 1, storageobject.Linked: 1, storageobject.Unrecognised: 1}
+	want := map[ingest.Outcome]int{ingest.Waiting: 1, ingest.Linked: 1, ingest.Unrecognised: 1}
 	if !equal(first, want) {
 		t.Errorf("first run: got %v, want %v", first, want)
 	}
@@ -67,7 +67,7 @@ func TestBackfill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (map[storageobject.Outcome]int{storageobject.Linked: 2, storageobject.Unrecognised: 1}); !equal(second, want) {
+	if want := (map[ingest.Outcome]int{ingest.Linked: 2, ingest.Unrecognised: 1}); !equal(second, want) {
 		t.Errorf("second run: got %v, want %v", second, want)
 	}
 	fs, err := firestore.NewClient(ctx, project)
@@ -85,7 +85,7 @@ func TestBackfill(t *testing.T) {
 	}
 }
 
-func equal(a, b map[storageobject.Outcome]int) bool {
+func equal(a, b map[ingest.Outcome]int) bool {
 	for k, v := range a {
 		if b[k] != v {
 			return false

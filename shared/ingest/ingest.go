@@ -1,11 +1,27 @@
-// Package ingest brings what CCAI Platform delivers about a session
-// outside the Generic API to the session's record. Today it links the
-// files of external storage: a file goes to the record holding its
-// session, or waits (pending_files) until a record gains that session,
-// and every attachment it adds publishes attachment.added. Every trigger
-// goes through this one path: a storage event (functions/storageobject),
-// create record and update record (a record gaining a session), a
-// session metadata file.
+// Package ingest is the one domain service for what a session tells the
+// CRM after the fact, outside the Generic API: its metadata and its files,
+// whichever way they arrive (external storage events and the backfill
+// script through Objects, session outcome emails through ApplyMetadata
+// with source email, create and update record when a record gains a
+// session, through LinkWaiting). Handlers only decode their input
+// and call it. Where each rule lives:
+//
+//   - the session's record: out_ticket_id, else the record holding the
+//     session (a session belongs to one record: the holder wins over the
+//     record named), else a new record: recordFor (metadata.go);
+//   - the account of a session the CRM never saw, an unidentified caller
+//     getting an account of its own (first_session): accountFor;
+//   - a newer metadata version replaces an older one, an older one changes
+//     nothing (compared in the store's transaction,
+//     crm.RecordStore.ApplySessionMetadata); session.ended goes out once
+//     (the store's notify claim, then MarkEndedNotified): ApplyMetadata;
+//   - the metadata file is one attachment per session: ApplyMetadata;
+//   - a file goes to the record holding its session, or waits
+//     (pending_files) until a record gains that session: File, LinkWaiting;
+//   - one attachment per object and record, attachment.added published
+//     once: link, Attach;
+//   - which storage objects are what, and their attachments: Objects
+//     (object.go).
 package ingest
 
 import (
@@ -17,15 +33,21 @@ import (
 
 // Store is what the service keeps data in.
 type Store interface {
+	crm.AccountStore
+	crm.RecordStore
 	crm.AttachmentStore
 	crm.PendingStore
 }
 
-// Service links files to records and tells other systems (Events).
+// Service applies metadata, links files to records and tells other
+// systems (Events).
 type Service struct {
 	Store  Store
 	Events crm.Events // may be nil
-	Log    *slog.Logger
+	// PhoneRegion is the region of end users' numbers without a country
+	// code (accounts made for sessions the CRM never saw).
+	PhoneRegion string
+	Log         *slog.Logger
 }
 
 // Attach stores a on its record (replace: a newer version of the same
@@ -47,29 +69,40 @@ func (s Service) Attach(ctx context.Context, a crm.Attachment, replace bool) (cr
 	return att, nil
 }
 
-// LinkFile links a file from external storage (a, without RecordID) to the
-// record holding the first of its session keys that one holds, else
-// leaves it waiting, and reports whether it was linked.
-func (s Service) LinkFile(ctx context.Context, a crm.Attachment, keys []string) (linked bool, err error) {
+// File links a file of a session (a, without RecordID, with its Bucket
+// and Object), arrived from source (crm.SourceStorage, SourceEmail,
+// SourceAPI), to the record holding the first of its session keys that
+// one holds (Linked), else leaves it waiting (Waiting) until a record
+// gains one of them.
+func (s Service) File(ctx context.Context, source string, a crm.Attachment, keys []string) (Outcome, error) {
+	a.Source = source
 	id, key, err := s.recordOf(ctx, keys)
 	if err != nil {
-		return false, err
+		return "", err
 	}
 	if id != "" {
-		_, err = s.link(ctx, id, key, a)
-		return err == nil, err
+		if _, err = s.link(ctx, id, key, a); err != nil {
+			return "", err
+		}
+		return Linked, nil
 	}
 	if err := s.Store.AddPending(ctx, crm.PendingFile{Attachment: a, SessionKeys: keys}); err != nil {
-		return false, err
+		return "", err
 	}
 	// A record may have gained the session between the look-up and the
 	// write, and looked for waiting files before this one was written:
 	// look again, so that the file cannot be left waiting.
 	if id, key, err = s.recordOf(ctx, keys); err != nil || id == "" {
-		return false, err
+		return Waiting, err
 	}
 	atts, err := s.linkWaiting(ctx, id, []string{key})
-	return len(atts) > 0, err
+	if err != nil {
+		return "", err
+	}
+	if len(atts) > 0 {
+		return Linked, nil
+	}
+	return Waiting, nil
 }
 
 // recordOf returns the record holding the first of keys that one holds,
@@ -113,11 +146,12 @@ func (s Service) linkWaiting(ctx context.Context, recordID string, keys []string
 	return linked, nil
 }
 
-// link attaches the external storage file a to session key of record
-// recordID. Its id depends on the record and the object only: the same
-// object linked twice (or by two triggers at once) is one attachment.
+// link attaches the file a (in a.Bucket, a.Object) to session key of
+// record recordID. Its id depends on the record, the source and the object
+// only: the same object linked twice (or by two triggers at once) is one
+// attachment.
 func (s Service) link(ctx context.Context, recordID, key string, a crm.Attachment) (crm.Attachment, error) {
 	a.RecordID, a.SessionKey = recordID, key
-	a.ID = crm.AttachmentID(recordID, "storage:"+a.Bucket+"/"+a.Object)
+	a.ID = crm.AttachmentID(recordID, a.Source+":"+a.Bucket+"/"+a.Object)
 	return s.Attach(ctx, a, true)
 }

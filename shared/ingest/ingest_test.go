@@ -18,9 +18,11 @@ import (
 // env is the service on the Firestore and Pub/Sub emulators; added
 // returns the attachment.added events published, by attachment id.
 type env struct {
-	store *gcpfirestore.Store
-	svc   ingest.Service
-	pull  func(time.Duration) []map[string]any
+	emu     testenv.Emulators
+	project string
+	store   *gcpfirestore.Store
+	svc     ingest.Service
+	pull    func(time.Duration) []map[string]any
 }
 
 func newEnv(t *testing.T) env {
@@ -39,7 +41,7 @@ func newEnv(t *testing.T) env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	return env{store: store, pull: pull, svc: ingest.Service{Store: store, Events: pub, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}}
+	return env{emu: emu, project: project, store: store, pull: pull, svc: ingest.Service{Store: store, Events: pub, PhoneRegion: "US", Log: slog.New(slog.NewTextHandler(io.Discard, nil))}}
 }
 
 func (e env) added(t *testing.T, wait time.Duration) map[string]int {
@@ -66,8 +68,8 @@ func TestLinkWaitingPublishesOncePerFile(t *testing.T) {
 	ctx := context.Background()
 	keys := []string{"call:7"}
 	for _, object := range []string{"ujet-voice-recordings/call-7.mp3", "ujet-media/call-7-photo-1.jpg"} {
-		if linked, err := e.svc.LinkFile(ctx, file(object), keys); err != nil || linked {
-			t.Fatalf("LinkFile(%s) before any record: %v %v, want waiting", object, linked, err)
+		if out, err := e.svc.File(ctx, crm.SourceStorage, file(object), keys); err != nil || out != ingest.Waiting {
+			t.Fatalf("File(%s) before any record: %v %v, want waiting", object, out, err)
 		}
 	}
 	if got := e.added(t, 0); len(got) != 0 {
@@ -97,8 +99,8 @@ func TestLinkWaitingPublishesOncePerFile(t *testing.T) {
 	if waiting, err := e.store.Waiting(ctx, "call:7"); err != nil || len(waiting) != 0 {
 		t.Errorf("still waiting: %d %v", len(waiting), err)
 	}
-	if linked, err := e.svc.LinkFile(ctx, file("ujet-voice-recordings/call-7.mp3"), keys); err != nil || !linked {
-		t.Errorf("LinkFile again: %v %v, want linked", linked, err)
+	if out, err := e.svc.File(ctx, crm.SourceStorage, file("ujet-voice-recordings/call-7.mp3"), keys); err != nil || out != ingest.Linked {
+		t.Errorf("File again: %v %v, want linked", out, err)
 	}
 	got := e.added(t, time.Second)
 	for _, a := range atts {
@@ -123,8 +125,8 @@ func TestLinkFileToExistingRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if linked, err := e.svc.LinkFile(ctx, file("ujet-chat-transcripts/chat-8.txt"), []string{"chat:8"}); err != nil || !linked {
-		t.Fatalf("LinkFile: %v %v", linked, err)
+	if out, err := e.svc.File(ctx, crm.SourceStorage, file("ujet-chat-transcripts/chat-8.txt"), []string{"chat:8"}); err != nil || out != ingest.Linked {
+		t.Fatalf("File: %v %v", out, err)
 	}
 	atts, err := e.store.Attachments(ctx, rec.ID)
 	if err != nil || len(atts) != 1 {
