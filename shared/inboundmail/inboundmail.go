@@ -17,7 +17,6 @@
 package inboundmail
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -93,27 +92,13 @@ func Parse(contentType string, body io.Reader) (*Message, error) {
 }
 
 // ParseRaw reads a raw RFC 5322 message, up to MaxMessageBytes.
+// The message streams into the parser (no copy of the whole message first).
 func ParseRaw(r io.Reader) (*Message, error) {
-	b, err := readLimited(r)
-	if err != nil {
-		return nil, err
-	}
-	return parseRaw(b)
-}
-
-func readLimited(r io.Reader) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, MaxMessageBytes+1))
-	if err != nil {
-		return nil, crm.Errorf(crm.Invalid, "reading the message: %v", err)
-	}
-	if len(b) > MaxMessageBytes {
+	lr := &io.LimitedReader{R: r, N: MaxMessageBytes + 1}
+	env, err := enmime.ReadEnvelope(lr)
+	if lr.N <= 0 {
 		return nil, crm.Errorf(crm.TooLarge, "the message is over %d bytes", MaxMessageBytes)
 	}
-	return b, nil
-}
-
-func parseRaw(b []byte) (*Message, error) {
-	env, err := enmime.ReadEnvelope(bytes.NewReader(b))
 	if err != nil {
 		return nil, crm.Errorf(crm.Invalid, "not a MIME message: %v", err)
 	}

@@ -517,3 +517,25 @@ func TestDedupeKeys(t *testing.T) {
 		t.Errorf("without Message-ID and updated_at: %q", k)
 	}
 }
+
+// FuzzParseRaw: whatever the bytes, Parse returns a message or an Invalid
+// error, never a panic or another code. Seeds run with go test; fuzz with
+// go test -fuzz FuzzParseRaw ./shared/inboundmail.
+func FuzzParseRaw(f *testing.F) {
+	js := testenv.Fixture(f, "metadata/chat-135.json")
+	f.Add(rawMail(f, "x", []part{{"text/plain", "quoted-printable", "", js}}, part{"text/plain", "base64", "t.txt", transcript}))
+	f.Add(rawMail(f, "x", []part{{"text/plain", "", "", js}, {"text/html", "base64", "", []byte("<pre>" + html.EscapeString(string(js)) + "</pre>")}}))
+	f.Add([]byte("From: a@b.c\r\nContent-Type: multipart/mixed; boundary=\"\"\r\n\r\n{\"id\":1}"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := Parse("message/rfc822", bytes.NewReader(b))
+		if err != nil {
+			if crm.ErrorCode(err) != crm.Invalid {
+				t.Fatalf("error of code %s: %v", crm.ErrorCode(err), err)
+			}
+			return
+		}
+		if m.From == "" || len(m.Metadata) == 0 || m.Session.Summary.ID == "" {
+			t.Fatalf("accepted without From or metadata: %+v", m)
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package inboundmail
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -58,7 +59,7 @@ func ParseSendGrid(r io.Reader, boundary string) (*Message, error) {
 		}
 	}
 	if raw, ok := fields["email"]; ok {
-		return parseRaw(raw)
+		return ParseRaw(bytes.NewReader(raw))
 	}
 
 	var charsets map[string]string
