@@ -539,3 +539,19 @@ func FuzzParseRaw(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkParseSendGridTenMiB: the same 10 MiB file as a parsed-mode form
+// file (binary, as SendGrid posts it).
+func BenchmarkParseSendGridTenMiB(b *testing.B) {
+	_, data := tenMiBMail(b)
+	ct, body := sendGridForm(b, [][2]string{{"from", DefaultSender}, {"text", string(testenv.Fixture(b, "metadata/call-1418.json"))}},
+		part{contentType: "audio/mpeg", filename: "call-1418.mp3", body: data})
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		m, err := Parse(ct, bytes.NewReader(body))
+		if err != nil || len(m.Attachments) != 1 || len(m.Attachments[0].Data) != len(data) {
+			b.Fatal(err)
+		}
+	}
+}
