@@ -555,3 +555,21 @@ func BenchmarkParseSendGridTenMiB(b *testing.B) {
 		}
 	}
 }
+
+// The text part wins; the HTML part is read only when the text part has no
+// usable metadata.
+func TestTextBeforeHTML(t *testing.T) {
+	call := testenv.Fixture(t, "metadata/call-1418.json")
+	chat := testenv.Fixture(t, "metadata/chat-135.json")
+	htmlChat := []byte("<pre>" + html.EscapeString(string(chat)) + "</pre>")
+	m := parseRawOK(t, rawMail(t, "x", []part{{"text/plain", "", "", call}, {"text/html", "quoted-printable", "", htmlChat}}))
+	if m.Session.Summary.ID != "1418" {
+		t.Errorf("text and HTML: session %s, want the text part's 1418", m.Session.Summary.ID)
+	}
+	for _, text := range []string{"See the HTML version.", `{"id": "not an id!"}`} {
+		m = parseRawOK(t, rawMail(t, "x", []part{{"text/plain", "", "", []byte(text)}, {"text/html", "base64", "", htmlChat}}))
+		if m.Session.Summary.ID != "135" {
+			t.Errorf("text %q: session %s, want the HTML part's 135", text, m.Session.Summary.ID)
+		}
+	}
+}
