@@ -535,4 +535,3 @@ func TestBackoff(t *testing.T) {
 		t.Errorf("Backoff after many retries = %v, want the cap", got)
 	}
 }
-
