@@ -535,3 +535,43 @@ func TestBackoff(t *testing.T) {
 		t.Errorf("Backoff after many retries = %v, want the cap", got)
 	}
 }
+
+// A task waiting for its retry shows its attempts through GetTask, and
+// deleting it then cancels the retry.
+func TestGetTaskShowsAttemptsAndDeleteCancelsARetry(t *testing.T) {
+	t.Parallel()
+	retry := fastRetry(5)
+	retry.MinBackoff, retry.MaxBackoff = durationpb.New(time.Second), durationpb.New(time.Second)
+	client, queue, _ := setup(t, retry)
+	tg := newTarget(t, func(n int, w http.ResponseWriter) { w.WriteHeader(http.StatusBadGateway) })
+	ctx := context.Background()
+	name := queue + "/tasks/waiting"
+	if _, err := client.CreateTask(ctx, &cloudtaskspb.CreateTaskRequest{Parent: queue, Task: httpTask(name, tg.URL)}); err != nil {
+		t.Fatal(err)
+	}
+	first := tg.wait(t, 1)[0]
+	var got *cloudtaskspb.Task
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var err error
+		if got, err = client.GetTask(ctx, &cloudtaskspb.GetTaskRequest{Name: name}); err != nil {
+			t.Fatal(err)
+		}
+		if got.GetResponseCount() == 1 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if got.GetDispatchCount() != 1 || got.GetResponseCount() != 1 || got.GetFirstAttempt().GetDispatchTime() == nil ||
+		got.GetLastAttempt().GetResponseStatus().GetCode() == 0 || !strings.Contains(got.GetLastAttempt().GetResponseStatus().GetMessage(), "502") {
+		t.Errorf("task after one failed attempt: %v", got)
+	}
+	if next := got.GetScheduleTime().AsTime(); next.Sub(first.at) < 900*time.Millisecond {
+		t.Errorf("next attempt at %v, only %v after the first", next, next.Sub(first.at))
+	}
+	if err := client.DeleteTask(ctx, &cloudtaskspb.DeleteTaskRequest{Name: name}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond) // past the retry time
+	if n := len(tg.snapshot()); n != 1 {
+		t.Errorf("%d dispatches after the delete, want 1", n)
+	}
+}
