@@ -430,7 +430,7 @@ func TestDeleteTaskCancelsAScheduledTask(t *testing.T) {
 	tg := newTarget(t, ok)
 	ctx := context.Background()
 	name := queue + "/tasks/cancelled"
-	when := time.Now().Add(400 * time.Millisecond)
+	when := time.Now().Add(2 * time.Second) // a wide margin: the delete must come first
 	task := httpTask(name, tg.URL)
 	task.ScheduleTime = timestamppb.New(when)
 	if _, err := client.CreateTask(ctx, &cloudtaskspb.CreateTaskRequest{Parent: queue, Task: task}); err != nil {
