@@ -57,8 +57,8 @@ func init() {
 		if err != nil || d.cfg.AttachmentsBucket == "" {
 			return failing(d, errors.Join(err, errIf(d.cfg.AttachmentsBucket == "", "CRM_ATTACHMENTS_BUCKET is not set")))
 		}
-		return uploadfile.New(d.opts, uploadfile.Handler{Records: d.store, Attachments: d.store, Blobs: blobs,
-			Bucket: d.cfg.AttachmentsBucket, BaseURL: d.cfg.AttachmentsURL, Events: d.events(), Log: d.log, TransferTimeout: d.cfg.TransferTimeout})
+		return uploadfile.New(d.opts, uploadfile.Handler{Records: d.store, Attachments: d.store, Ingest: d.ingest(), Blobs: blobs,
+			Bucket: d.cfg.AttachmentsBucket, BaseURL: d.cfg.AttachmentsURL, Log: d.log, TransferTimeout: d.cfg.TransferTimeout})
 	}))
 	functions.HTTP("SweepUnlinked", lazy(func(d *deps) http.Handler {
 		return sweep.Handler{Store: d.store, After: d.cfg.UnlinkedAfter, Log: d.log}

@@ -24,6 +24,7 @@ import (
 	"example.com/crm/shared/crm"
 	"example.com/crm/shared/gcpfirestore"
 	"example.com/crm/shared/gcpstorage"
+	"example.com/crm/shared/ingest"
 	"example.com/crm/shared/localstack"
 	"example.com/crm/shared/testenv"
 )
@@ -71,6 +72,7 @@ func newEnvWith(t *testing.T, o ccai.Options, h uploadfile.Handler) env {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	o.Log = log
 	h.Records, h.Attachments, h.Blobs, h.Bucket, h.Log = store, store, blobs, bucket, log
+	h.Ingest = &ingest.Service{Store: store, Log: log}
 	srv := httptest.NewServer(uploadfile.New(o, h))
 	t.Cleanup(srv.Close)
 	return env{srv: srv, store: store, blobs: blobs, bucket: bucket, record: rec.ID}

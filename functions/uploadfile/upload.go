@@ -24,6 +24,7 @@ import (
 	"example.com/crm/shared/ccai"
 	"example.com/crm/shared/crm"
 	"example.com/crm/shared/filetype"
+	"example.com/crm/shared/ingest"
 )
 
 // MaxUpload is the largest request body: Cloud Functions (2nd gen) refuse
@@ -33,13 +34,15 @@ const MaxUpload = 32 << 20
 // Handler uploads and downloads attachments.
 type Handler struct {
 	Records     crm.RecordStore
-	Attachments crm.AttachmentStore
-	Blobs       crm.Blobs
-	Bucket      string // the CRM's attachments bucket
+	Attachments crm.AttachmentStore // downloads read attachments here
+	// Ingest stores an upload's attachment and publishes its event, as it
+	// does for every attachment, whoever adds it.
+	Ingest *ingest.Service
+	Blobs  crm.Blobs
+	Bucket string // the CRM's attachments bucket
 	// BaseURL is this function's URL, for download links; empty: taken
 	// from the request.
 	BaseURL string
-	Events  crm.Events // may be nil
 	Log     *slog.Logger
 	// TransferTimeout bounds a whole upload or download, which takes as
 	// long as the client sends or reads the bytes (0: only the function's
@@ -132,14 +135,9 @@ func (h Handler) upload(ctx context.Context, req *ccai.Request) (ccai.Response, 
 	a.Filename = filename(up.filename, a, sessions)
 	dctx, cancel := h.dbContext(ctx)
 	defer cancel()
-	att, created, err := h.Attachments.AddAttachment(dctx, a, false)
+	att, created, err := h.Ingest.Attach(dctx, a, false)
 	if err != nil {
 		return ccai.Response{}, err
-	}
-	if created && h.Events != nil {
-		if err := h.Events.AttachmentAdded(dctx, att); err != nil {
-			h.Log.WarnContext(ctx, "attachment event not published", "record", att.RecordID, "attachment", att.ID, "error", err.Error())
-		}
 	}
 	return ccai.Created(created, h.response(req, att)), nil
 }

@@ -55,18 +55,18 @@ type Service struct {
 // record did not have it: whoever attaches the same file again, however
 // many at once, the event goes out once. A publish failure is logged, not
 // returned: the attachment is stored, and a retry would not publish it
-// again.
-func (s Service) Attach(ctx context.Context, a crm.Attachment, replace bool) (crm.Attachment, error) {
-	att, created, err := s.Store.AddAttachment(ctx, a, replace)
+// again. created reports whether the record did not have it.
+func (s Service) Attach(ctx context.Context, a crm.Attachment, replace bool) (att crm.Attachment, created bool, err error) {
+	att, created, err = s.Store.AddAttachment(ctx, a, replace)
 	if err != nil {
-		return crm.Attachment{}, err
+		return crm.Attachment{}, false, err
 	}
 	if created && s.Events != nil {
 		if err := s.Events.AttachmentAdded(ctx, att); err != nil {
 			s.Log.WarnContext(ctx, "attachment event not published", "record", att.RecordID, "attachment", att.ID, "error", err.Error())
 		}
 	}
-	return att, nil
+	return att, created, nil
 }
 
 // File links a file of a session (a, without RecordID, with its Bucket
@@ -153,5 +153,6 @@ func (s Service) linkWaiting(ctx context.Context, recordID string, keys []string
 func (s Service) link(ctx context.Context, recordID, key string, a crm.Attachment) (crm.Attachment, error) {
 	a.RecordID, a.SessionKey = recordID, key
 	a.ID = crm.AttachmentID(recordID, a.Source+":"+a.Bucket+"/"+a.Object)
-	return s.Attach(ctx, a, true)
+	att, _, err := s.Attach(ctx, a, true)
+	return att, err
 }

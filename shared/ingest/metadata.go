@@ -86,7 +86,7 @@ func (s Service) applyMetadata(ctx context.Context, sum metadata.Summary, m Meta
 		a := *m.File
 		a.RecordID, a.SessionKey, a.Source = rec.ID, sess.Key(), m.Source
 		a.ID = crm.AttachmentID(rec.ID, "metadata:"+sess.Key()) // one per session, later versions replace it
-		if _, err := s.Attach(ctx, a, true); err != nil {
+		if _, _, err := s.Attach(ctx, a, true); err != nil {
 			return "", err
 		}
 	}
