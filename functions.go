@@ -22,6 +22,7 @@ import (
 	"example.com/crm/functions/findaccount"
 	"example.com/crm/functions/findaccountbyid"
 	"example.com/crm/functions/findrecord"
+	"example.com/crm/functions/outcomesettings"
 	"example.com/crm/functions/readapi"
 	"example.com/crm/functions/storageobject"
 	"example.com/crm/functions/sweep"
@@ -60,6 +61,7 @@ func init() {
 		return uploadfile.New(d.opts, uploadfile.Handler{Records: d.store, Attachments: d.store, Ingest: d.ingest(), Blobs: blobs,
 			Bucket: d.cfg.AttachmentsBucket, BaseURL: d.cfg.AttachmentsURL, Log: d.log, TransferTimeout: d.cfg.TransferTimeout})
 	}))
+	functions.HTTP("OutcomeSettings", lazy(func(d *deps) http.Handler { return outcomesettings.New(d.opts, d.store) }))
 	functions.HTTP("SweepUnlinked", lazy(func(d *deps) http.Handler {
 		return sweep.Handler{Store: d.store, After: d.cfg.UnlinkedAfter, Log: d.log}
 	}))

@@ -17,6 +17,8 @@ locals {
     Comment            = { description = "Generic API: add a comment to a record" }
     ReadAPI            = { description = "CRM read API", firestore_read_only = true }
     OAuth              = { description = "OAuth 2.0 authorization server and CRM sign-in" }
+    # The outcome email settings (JSON, the Generic API's authentication).
+    OutcomeSettings = { description = "Outcome email settings: read and replace" }
 
     # Uploads to and downloads from the attachments bucket (files are
     # streamed, never held whole in memory). Its own resource

@@ -24,14 +24,16 @@ const (
 	UploadFile         = "UploadFile"
 	StorageObject      = "StorageObject"
 	SweepUnlinked      = "SweepUnlinked"
+	OutcomeSettings    = "OutcomeSettings"
 )
 
 // EntryPoints lists the functions of the Generic API and the read API.
 var EntryPoints = []string{FindAccountByQuery, FindAccountByID, CreateAccount, FindRecordByQuery, CreateRecord, UpdateRecord, Comment, ReadAPI, OAuthServer, UploadFile}
 
 // Functions lists every function of a deployment: EntryPoints and those
-// CCAI Platform does not call (the storage trigger and the sweep).
-var Functions = append(append([]string{}, EntryPoints...), StorageObject, SweepUnlinked)
+// CCAI Platform does not call (the storage trigger, the sweep, the outcome
+// email settings).
+var Functions = append(append([]string{}, EntryPoints...), StorageObject, SweepUnlinked, OutcomeSettings)
 
 // Input is what a deployment knows about itself.
 type Input struct {
