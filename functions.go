@@ -22,6 +22,7 @@ import (
 	"example.com/crm/functions/findaccount"
 	"example.com/crm/functions/findaccountbyid"
 	"example.com/crm/functions/findrecord"
+	"example.com/crm/functions/inboundemail"
 	"example.com/crm/functions/outcomesettings"
 	"example.com/crm/functions/readapi"
 	"example.com/crm/functions/storageobject"
@@ -60,6 +61,14 @@ func init() {
 		}
 		return uploadfile.New(d.opts, uploadfile.Handler{Records: d.store, Attachments: d.store, Ingest: d.ingest(), Blobs: blobs,
 			Bucket: d.cfg.AttachmentsBucket, BaseURL: d.cfg.AttachmentsURL, Log: d.log, TransferTimeout: d.cfg.TransferTimeout})
+	}))
+	functions.HTTP("InboundEmail", lazy(func(d *deps) http.Handler {
+		blobs, err := d.blobs()
+		if err != nil || d.cfg.AttachmentsBucket == "" {
+			return failing(d, errors.Join(err, errIf(d.cfg.AttachmentsBucket == "", "CRM_ATTACHMENTS_BUCKET is not set")))
+		}
+		return inboundemail.New(d.opts, inboundemail.Handler{Ingest: d.ingest(), Blobs: blobs, Bucket: d.cfg.AttachmentsBucket,
+			Senders: d.cfg.InboundSenders, Log: d.log})
 	}))
 	functions.HTTP("OutcomeSettings", lazy(func(d *deps) http.Handler { return outcomesettings.New(d.opts, d.store) }))
 	functions.HTTP("SweepUnlinked", lazy(func(d *deps) http.Handler {

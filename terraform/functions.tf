@@ -19,6 +19,9 @@ locals {
     OAuth              = { description = "OAuth 2.0 authorization server and CRM sign-in" }
     # The outcome email settings (JSON, the Generic API's authentication).
     OutcomeSettings = { description = "Outcome email settings: read and replace" }
+    # CCAI Platform's session outcome emails from an inbound mail gateway
+    # (up to 25 MiB, parsed in memory).
+    InboundEmail = { description = "Session outcome emails received", memory = "512M" }
 
     # Uploads to and downloads from the attachments bucket (files are
     # streamed, never held whole in memory). Its own resource
@@ -115,6 +118,7 @@ locals {
       CRM_ADMIN_USERNAME     = var.admin_username
       CRM_GOOGLE_CLIENT_ID   = var.google_client_id
       CRM_ALLOWED_USERS      = join(",", var.allowed_users)
+      CRM_INBOUND_SENDERS    = join(",", var.inbound_senders)
       CRM_ACCESS_TOKEN_TTL   = var.access_token_ttl
       CRM_FRAME_ANCESTORS    = var.frame_ancestors
       CRM_ATTACHMENTS_BUCKET = google_storage_bucket.attachments.name

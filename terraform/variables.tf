@@ -245,6 +245,17 @@ variable "google_client_secret" {
   sensitive   = true
 }
 
+variable "inbound_senders" {
+  description = "The addresses session outcome emails may come from (InboundEmail); mail from anyone else answers 403 and is not stored. Passed comma-separated as CRM_INBOUND_SENDERS."
+  type        = list(string)
+  default     = ["no-reply@ccaiplatform.com"]
+
+  validation {
+    condition     = length(var.inbound_senders) > 0 && alltrue([for a in var.inbound_senders : can(regex("^[^@\\s,]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+$", a))])
+    error_message = "inbound_senders must hold at least one email address (no-reply@ccaiplatform.com), without commas."
+  }
+}
+
 variable "allowed_users" {
   description = "Who may sign in with Google: email addresses (\"agent@example.com\") or whole domains (\"@example.com\"). Passed comma-separated as CRM_ALLOWED_USERS."
   type        = list(string)

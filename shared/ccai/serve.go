@@ -24,6 +24,7 @@ var statusOf = map[crm.Code]int{
 	crm.NotFound:             http.StatusNotFound,
 	crm.Conflict:             http.StatusConflict,
 	crm.Unauthorized:         http.StatusUnauthorized,
+	crm.Forbidden:            http.StatusForbidden,
 	crm.TooLarge:             http.StatusRequestEntityTooLarge,
 	crm.UnsupportedMediaType: http.StatusUnsupportedMediaType,
 	crm.MethodNotAllowed:     http.StatusMethodNotAllowed,

@@ -57,6 +57,9 @@ type Config struct {
 	EventsTopic       string
 	AttachmentsURL    string
 	UnlinkedAfter     time.Duration
+	// InboundSenders are the addresses session outcome emails may come
+	// from (CRM_INBOUND_SENDERS, comma-separated).
+	InboundSenders []string
 }
 
 // Load reads the configuration through lookup (os.LookupEnv, or a map in
@@ -176,6 +179,11 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	c.CCAIFolderPath = strings.Trim(get("CRM_CCAI_FOLDER_PATH", ""), "/")
 	c.EventsTopic = get("CRM_EVENTS_TOPIC", "")
 	c.AttachmentsURL = strings.TrimRight(get("CRM_ATTACHMENTS_URL", ""), "/")
+	for _, a := range strings.Split(get("CRM_INBOUND_SENDERS", "no-reply@ccaiplatform.com"), ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			c.InboundSenders = append(c.InboundSenders, a)
+		}
+	}
 	if c.UnlinkedAfter, err = time.ParseDuration(get("CRM_UNLINKED_AFTER", "1h")); err != nil || c.UnlinkedAfter <= 0 {
 		errs = append(errs, fmt.Errorf("CRM_UNLINKED_AFTER %q is not a positive duration", get("CRM_UNLINKED_AFTER", "1h")))
 	}

@@ -47,33 +47,33 @@ func TestLoad(t *testing.T) {
 		{
 			name: "defaults",
 			env:  minimal(),
-			want: config.Config{FrameAncestors: defaultFrameAncestors, AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, AdminUsername: "admin", Project: "proj", Database: "(default)", PhoneRegion: "US", RequestTimeout: 4 * time.Second, TransferTimeout: 290 * time.Second,
+			want: config.Config{FrameAncestors: defaultFrameAncestors, AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, InboundSenders: []string{"no-reply@ccaiplatform.com"}, AdminUsername: "admin", Project: "proj", Database: "(default)", PhoneRegion: "US", RequestTimeout: 4 * time.Second, TransferTimeout: 290 * time.Second,
 				Auth: auth.Config{Method: "custom_header", HeaderName: "X-Api-Key", APIKeys: []string{"0123456789abcdef"}}},
 		},
 		{
 			name: "everything set",
 			env: with(minimal(), "FIRESTORE_DATABASE", "crm", "CRM_PHONE_REGION", "gb", "CRM_REQUEST_TIMEOUT", "2500ms", "CRM_TRANSFER_TIMEOUT", "20m",
 				"CRM_API_KEY_HEADER", "X-Ccaip-Key", "CRM_API_KEYS", " 0123456789abcdef , fedcba9876543210,, "),
-			want: config.Config{FrameAncestors: defaultFrameAncestors, AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, AdminUsername: "admin", Project: "proj", Database: "crm", PhoneRegion: "GB", RequestTimeout: 2500 * time.Millisecond, TransferTimeout: 20 * time.Minute,
+			want: config.Config{FrameAncestors: defaultFrameAncestors, AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, InboundSenders: []string{"no-reply@ccaiplatform.com"}, AdminUsername: "admin", Project: "proj", Database: "crm", PhoneRegion: "GB", RequestTimeout: 2500 * time.Millisecond, TransferTimeout: 20 * time.Minute,
 				Auth: auth.Config{Method: "custom_header", HeaderName: "X-Ccaip-Key", APIKeys: []string{"0123456789abcdef", "fedcba9876543210"}}},
 		},
 		{
 			name: "GCP_PROJECT fallback",
 			env:  with(minimal(), "GOOGLE_CLOUD_PROJECT", "", "GCP_PROJECT", "old"),
-			want: config.Config{FrameAncestors: defaultFrameAncestors, AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, AdminUsername: "admin", Project: "old", Database: "(default)", PhoneRegion: "US", RequestTimeout: 4 * time.Second, TransferTimeout: 290 * time.Second,
+			want: config.Config{FrameAncestors: defaultFrameAncestors, AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, InboundSenders: []string{"no-reply@ccaiplatform.com"}, AdminUsername: "admin", Project: "old", Database: "(default)", PhoneRegion: "US", RequestTimeout: 4 * time.Second, TransferTimeout: 290 * time.Second,
 				Auth: auth.Config{Method: "custom_header", HeaderName: "X-Api-Key", APIKeys: []string{"0123456789abcdef"}}},
 		},
 		{
 			name: "blank values take the default",
 			env:  with(minimal(), "FIRESTORE_DATABASE", "  ", "CRM_API_KEY_HEADER", "", "CRM_REQUEST_TIMEOUT", " "),
-			want: config.Config{FrameAncestors: defaultFrameAncestors, AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, AdminUsername: "admin", Project: "proj", Database: "(default)", PhoneRegion: "US", RequestTimeout: 4 * time.Second, TransferTimeout: 290 * time.Second,
+			want: config.Config{FrameAncestors: defaultFrameAncestors, AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, InboundSenders: []string{"no-reply@ccaiplatform.com"}, AdminUsername: "admin", Project: "proj", Database: "(default)", PhoneRegion: "US", RequestTimeout: 4 * time.Second, TransferTimeout: 290 * time.Second,
 				Auth: auth.Config{Method: "custom_header", HeaderName: "X-Api-Key", APIKeys: []string{"0123456789abcdef"}}},
 		},
 		{
 			name: "basic",
 			env: map[string]string{"GOOGLE_CLOUD_PROJECT": "proj", "CRM_AUTH_METHOD": "basic",
 				"CRM_BASIC_USERNAME": " ccaip ", "CRM_BASIC_PASSWORD": "pw"},
-			want: config.Config{FrameAncestors: defaultFrameAncestors, AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, AdminUsername: "admin", Project: "proj", Database: "(default)", PhoneRegion: "US", RequestTimeout: 4 * time.Second, TransferTimeout: 290 * time.Second,
+			want: config.Config{FrameAncestors: defaultFrameAncestors, AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, InboundSenders: []string{"no-reply@ccaiplatform.com"}, AdminUsername: "admin", Project: "proj", Database: "(default)", PhoneRegion: "US", RequestTimeout: 4 * time.Second, TransferTimeout: 290 * time.Second,
 				Auth: auth.Config{Method: "basic", BasicUsername: "ccaip", BasicPassword: "pw", HeaderName: "X-Api-Key"}},
 		},
 	}

@@ -19,6 +19,8 @@ const (
 	Unavailable Code = "unavailable"
 	// Unauthorized: missing or wrong credentials.
 	Unauthorized Code = "unauthorized"
+	// Forbidden: the caller is known but not allowed (an email's sender).
+	Forbidden Code = "forbidden"
 	// TooLarge: the request body is over the limit.
 	TooLarge Code = "too_large"
 	// UnsupportedMediaType: the request body is of a type the endpoint does not take.

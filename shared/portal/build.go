@@ -25,6 +25,7 @@ const (
 	StorageObject      = "StorageObject"
 	SweepUnlinked      = "SweepUnlinked"
 	OutcomeSettings    = "OutcomeSettings"
+	InboundEmail       = "InboundEmail"
 )
 
 // EntryPoints lists the functions of the Generic API and the read API.
@@ -33,7 +34,7 @@ var EntryPoints = []string{FindAccountByQuery, FindAccountByID, CreateAccount, F
 // Functions lists every function of a deployment: EntryPoints and those
 // CCAI Platform does not call (the storage trigger, the sweep, the outcome
 // email settings).
-var Functions = append(append([]string{}, EntryPoints...), StorageObject, SweepUnlinked, OutcomeSettings)
+var Functions = append(append([]string{}, EntryPoints...), StorageObject, SweepUnlinked, OutcomeSettings, InboundEmail)
 
 // Input is what a deployment knows about itself.
 type Input struct {
