@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -163,5 +164,27 @@ func TestInboundEmailRefused(t *testing.T) {
 				t.Errorf("a refused email changed what is stored")
 			}
 		})
+	}
+}
+
+// The SendGrid Inbound Parse form in raw mode (the whole message in the
+// "email" field) is applied like a raw message.
+func TestInboundEmailSendGridRaw(t *testing.T) {
+	e := newEnv(t)
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	_ = w.WriteField("from", "no-reply@ccaiplatform.com")
+	_ = w.WriteField("email", string(rawMessage("no-reply@ccaiplatform.com", testenv.Fixture(t, "metadata/chat-135.json"), "Agent: Hi\n")))
+	_ = w.Close()
+	if got := e.post(t, w.FormDataContentType(), body.Bytes()); got != http.StatusAccepted {
+		t.Fatalf("status %d, want 202", got)
+	}
+	recID, err := e.store.RecordOfSession(context.Background(), "chat:135")
+	if err != nil || recID == "" {
+		t.Fatalf("no record of chat 135 (%q, %v)", recID, err)
+	}
+	atts, err := e.store.Attachments(context.Background(), recID)
+	if err != nil || len(atts) != 1 || atts[0].Source != crm.SourceEmail {
+		t.Errorf("attachments %+v (%v), want the transcript with source email", atts, err)
 	}
 }
