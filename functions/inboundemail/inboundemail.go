@@ -18,6 +18,7 @@ import (
 
 	"example.com/crm/shared/ccai"
 	"example.com/crm/shared/crm"
+	"example.com/crm/shared/filetype"
 	"example.com/crm/shared/inboundmail"
 	"example.com/crm/shared/ingest"
 	"example.com/crm/shared/objectname"
@@ -82,7 +83,9 @@ func (h Handler) Serve(ctx context.Context, req *ccai.Request) (ccai.Response, e
 func (h Handler) keep(ctx context.Context, session string, a inboundmail.Attachment) (crm.Attachment, error) {
 	sum := sha256.Sum256(a.Data)
 	hexSum := hex.EncodeToString(sum[:])
-	tmp, err := h.Blobs.Upload(ctx, h.Bucket, bytes.NewReader(a.Data), a.ContentType, inboundmail.MaxMessageBytes)
+	// Stored with the type it will be served with (shared/filetype), as
+	// uploads are: an email may declare anything.
+	tmp, err := h.Blobs.Upload(ctx, h.Bucket, bytes.NewReader(a.Data), filetype.Normalize(a.ContentType), inboundmail.MaxMessageBytes)
 	if err != nil {
 		return crm.Attachment{}, err
 	}
