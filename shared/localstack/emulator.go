@@ -3,10 +3,13 @@ package localstack
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"os/exec"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -71,15 +74,36 @@ func StartFirestore(ctx context.Context, addr string, log io.Writer) (*Process, 
 	return p, nil
 }
 
-// FreeAddr returns a loopback address with a port nobody listens on now.
+// FreeAddr returns a loopback address that nothing listens on, for a
+// process to listen on. Its port is below Linux's ephemeral range
+// (32768-60999), where the kernel picks the local ports of outgoing
+// connections and of listeners on port 0: a port from there, free when
+// picked, could be taken by a connection before the process bound it
+// ("… exited" at stack start under the parallel tests). Ports handed out
+// are not handed out again by this process.
 func FreeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	for range 1000 {
+		port := 20000 + rand.IntN(12000)
+		if portsGiven[port] {
+			continue
+		}
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue // in use
+		}
+		l.Close()
+		portsGiven[port] = true
+		return l.Addr().String(), nil
 	}
-	defer l.Close()
-	return l.Addr().String(), nil
+	return "", errors.New("no free port between 20000 and 32000")
 }
+
+var (
+	portsMu    sync.Mutex
+	portsGiven = map[int]bool{}
+)
 
 // waitTCP waits until addr accepts connections or p exits.
 func waitTCP(ctx context.Context, p *Process, addr string, limit time.Duration) error {
