@@ -20,6 +20,9 @@ const (
 	SessionAny   SessionKind = "session"
 )
 
+// SessionKinds are the session kinds.
+var SessionKinds = []SessionKind{SessionCall, SessionChat, SessionEmail, SessionAny}
+
 // Session is a CCAI Platform call, chat or email session attached to a
 // record.
 type Session struct {

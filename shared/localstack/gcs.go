@@ -21,20 +21,26 @@ import (
 const gcsTool = "github.com/fsouza/fake-gcs-server"
 
 // BuildGCS builds fake-gcs-server (the version go.mod pins as a tool) into
-// dir and returns the binary's path. It runs `go build` in the current
-// directory, which must be inside this module (tests and the dev command
-// are). Go's build cache makes later builds take a second or two.
+// dir and returns the binary's path (see buildTool).
 func BuildGCS(ctx context.Context, dir string) (string, error) {
+	return buildTool(ctx, dir, gcsTool, "fake-gcs-server")
+}
+
+// buildTool builds the module tool pkg (the version go.mod pins) into
+// dir/name and returns the binary's path. It runs `go build` in the
+// current directory, which must be inside this module (tests and the dev
+// command are). Go's build cache makes later builds take a second or two.
+func buildTool(ctx context.Context, dir, pkg, name string) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	bin, err := filepath.Abs(filepath.Join(dir, "fake-gcs-server"))
+	bin, err := filepath.Abs(filepath.Join(dir, name))
 	if err != nil {
 		return "", err
 	}
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, gcsTool)
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build fake-gcs-server: %w\n%s", err, out)
+		return "", fmt.Errorf("build %s: %w\n%s", name, err, out)
 	}
 	return bin, nil
 }
