@@ -5,11 +5,14 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/mail"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
 	"example.com/crm/shared/auth"
+	"example.com/crm/shared/mailer"
 	"example.com/crm/shared/phone"
 )
 
@@ -60,6 +63,35 @@ type Config struct {
 	// InboundSenders are the addresses session outcome emails may come
 	// from (CRM_INBOUND_SENDERS, comma-separated).
 	InboundSenders []string
+	// Outcome is the CRM's own session outcome emails.
+	Outcome Outcome
+}
+
+// Outcome is the configuration of the CRM's own session outcome emails:
+// the Cloud Tasks queue that delays them, and the SMTP server that sends
+// them.
+type Outcome struct {
+	// Queue is the Cloud Tasks queue (projects/P/locations/L/queues/Q),
+	// "" for no outcome emails; SendURL is the OutcomeSend function's URL
+	// the tasks POST to; TaskServiceAccount, when set, is the account
+	// whose OIDC token they carry (the function is private).
+	Queue              string
+	SendURL            string
+	TaskServiceAccount string
+	// TasksEmulatorHost is the local Cloud Tasks server
+	// (CLOUD_TASKS_EMULATOR_HOST), "" in the cloud.
+	TasksEmulatorHost string
+	// Delay is how long after a session's end its email goes out.
+	Delay time.Duration
+	// MaxAttempts is the queue's max_attempts: the last attempt's
+	// failure is final.
+	MaxAttempts int
+	// From is the From address; SMTP the server (mailer.SMTP's fields).
+	From         string
+	SMTPAddr     string
+	SMTPUsername string
+	SMTPPassword string
+	SMTPSecurity string
 }
 
 // Load reads the configuration through lookup (os.LookupEnv, or a map in
@@ -184,6 +216,7 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 			c.InboundSenders = append(c.InboundSenders, a)
 		}
 	}
+	errs = append(errs, c.Outcome.load(get)...)
 	if c.UnlinkedAfter, err = time.ParseDuration(get("CRM_UNLINKED_AFTER", "1h")); err != nil || c.UnlinkedAfter <= 0 {
 		errs = append(errs, fmt.Errorf("CRM_UNLINKED_AFTER %q is not a positive duration", get("CRM_UNLINKED_AFTER", "1h")))
 	}
@@ -213,3 +246,49 @@ const DefaultFrameAncestors = "'self' https://*.ccaiplatform.com https://*.ujet.
 const FrameAncestorsPattern = `^('none'|('self'|https?://(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:([0-9]{1,5}|\*))?)( ('self'|https?://(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:([0-9]{1,5}|\*))?))*)$`
 
 var frameAncestors = regexp.MustCompile(FrameAncestorsPattern)
+
+// The bounds of the outcome email settings; the Terraform variables
+// outcome_delay and outcome_max_attempts are validated the same.
+const (
+	MaxOutcomeDelay       = 720 * time.Hour
+	MaxOutcomeMaxAttempts = 100
+)
+
+func (o *Outcome) load(get func(name, def string) string) []error {
+	var errs []error
+	o.Queue = get("CRM_OUTCOME_QUEUE", "")
+	o.SendURL = get("CRM_OUTCOME_SEND_URL", "")
+	o.TaskServiceAccount = get("CRM_OUTCOME_TASK_SERVICE_ACCOUNT", "")
+	o.TasksEmulatorHost = get("CLOUD_TASKS_EMULATOR_HOST", "")
+	var err error
+	if o.Delay, err = time.ParseDuration(get("CRM_OUTCOME_DELAY", "15m")); err != nil || o.Delay < 0 || o.Delay > MaxOutcomeDelay {
+		errs = append(errs, fmt.Errorf("CRM_OUTCOME_DELAY %q is not a duration from 0 to %s", get("CRM_OUTCOME_DELAY", "15m"), MaxOutcomeDelay))
+	}
+	if o.MaxAttempts, err = strconv.Atoi(get("CRM_OUTCOME_MAX_ATTEMPTS", "10")); err != nil || o.MaxAttempts < 1 || o.MaxAttempts > MaxOutcomeMaxAttempts {
+		errs = append(errs, fmt.Errorf("CRM_OUTCOME_MAX_ATTEMPTS %q is not a number from 1 to %d (the queue's max_attempts)", get("CRM_OUTCOME_MAX_ATTEMPTS", "10"), MaxOutcomeMaxAttempts))
+	}
+	o.From = get("CRM_OUTCOME_FROM", "")
+	if o.From != "" {
+		if _, err := mail.ParseAddress(o.From); err != nil {
+			errs = append(errs, fmt.Errorf("CRM_OUTCOME_FROM %q is not an address: %v", o.From, err))
+		}
+	}
+	o.SMTPAddr = get("CRM_SMTP_ADDR", "")
+	o.SMTPUsername = get("CRM_SMTP_USERNAME", "")
+	o.SMTPPassword = get("CRM_SMTP_PASSWORD", "")
+	o.SMTPSecurity = get("CRM_SMTP_TLS", mailer.StartTLS)
+	if o.SMTPAddr != "" {
+		if err := o.SMTP().Check(); err != nil {
+			errs = append(errs, fmt.Errorf("CRM_SMTP_ADDR, CRM_SMTP_TLS: %w", err))
+		}
+		if o.From == "" {
+			errs = append(errs, errors.New("CRM_SMTP_ADDR is set without CRM_OUTCOME_FROM, the emails' From address"))
+		}
+	}
+	return errs
+}
+
+// SMTP is the SMTP server that sends the outcome emails.
+func (o Outcome) SMTP() mailer.SMTP {
+	return mailer.SMTP{Addr: o.SMTPAddr, Username: o.SMTPUsername, Password: o.SMTPPassword, Security: o.SMTPSecurity}
+}
