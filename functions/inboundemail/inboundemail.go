@@ -3,8 +3,11 @@
 // HTTP (a raw message, or the SendGrid Inbound Parse form), with the
 // Generic API's authentication. The metadata in the email is applied
 // through the ingest service exactly as the metadata file from storage is;
-// the email's files (the transcript) are kept in the CRM's attachments
-// bucket and attached with source email.
+// the email's files (the transcript) and its metadata JSON (the session's
+// metadata file) are kept in the CRM's attachments bucket, named by their
+// content, and attached with source email. The same email delivered again
+// changes nothing: the same names, and ingest applies a metadata version
+// and attaches a file's version once.
 package inboundemail
 
 import (

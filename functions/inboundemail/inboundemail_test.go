@@ -611,12 +611,22 @@ func TestInboundEmailSendGridParsed(t *testing.T) {
 }
 
 // The Firestore operations one email costs, from the request's log line
-// (shared/dbcost): a new session's email, and the same email again.
+// (shared/dbcost): an email of a session the CRM never saw, the same email
+// again, and an email of a session whose record the Generic API made.
 func TestInboundEmailOperations(t *testing.T) {
 	e := newEnv(t, nil)
-	msg := rawMessage("no-reply@ccaiplatform.com", testenv.Fixture(t, "metadata/chat-135.json"), "Agent: Hi\n")
-	var got []dbcost.LogLine
-	for range 2 {
+	ctx := context.Background()
+	meta := testenv.Fixture(t, "metadata/chat-135.json")
+	acc, _, err := e.store.CreateAccount(ctx, crm.Account{Name: "Known"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.store.CreateRecord(ctx, crm.Record{AccountID: acc.ID, Sessions: []crm.Session{{Kind: crm.SessionChat, ID: "777"}}}); err != nil {
+		t.Fatal(err)
+	}
+	known := email{MessageID: "chat-777@ccaiplatform.com", Meta: bytes.Replace(meta, []byte(`"id": 135,`), []byte(`"id": 777,`), 1), Transcript: []byte("Agent: Hi\n")}
+	cost := func(msg []byte) dbcost.LogLine {
+		t.Helper()
 		if status := e.post(t, "message/rfc822", msg); status != http.StatusAccepted {
 			t.Fatalf("status %d, want 202", status)
 		}
@@ -626,12 +636,14 @@ func TestInboundEmailOperations(t *testing.T) {
 				last = l
 			}
 		}
-		got = append(got, last)
+		return last
 	}
-	t.Logf("Firestore operations per email: new session %d reads, %d writes; the same email again %d reads, %d writes",
-		got[0].Reads, got[0].Writes, got[1].Reads, got[1].Writes)
+	msg := rawMessage("no-reply@ccaiplatform.com", meta, "Agent: Hi\n")
+	got := []dbcost.LogLine{cost(msg), cost(msg), cost(known.raw())}
+	t.Logf("Firestore operations per email: a session the CRM never saw %d reads, %d writes; the same email again %d reads, %d writes; "+
+		"a session whose record exists %d reads, %d writes", got[0].Reads, got[0].Writes, got[1].Reads, got[1].Writes, got[2].Reads, got[2].Writes)
 	// A change that adds operations shows here.
-	for i, want := range [][2]int64{{11, 10}, {5, 0}} {
+	for i, want := range [][2]int64{{11, 10}, {5, 0}, {9, 6}} {
 		if got[i].Reads != want[0] || got[i].Writes != want[1] {
 			t.Errorf("email %d: %d reads and %d writes, want %d and %d", i+1, got[i].Reads, got[i].Writes, want[0], want[1])
 		}
