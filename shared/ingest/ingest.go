@@ -19,8 +19,8 @@
 //   - a file goes to the record holding its session, or waits
 //     (pending_files) until a record gains that session: File, LinkWaiting;
 //   - one attachment per object and record, attachment.added published
-//     once, the same version attached again changing nothing: link,
-//     Attach;
+//     once: link, Attach; the same version attached again changes
+//     nothing (the store's AddAttachment);
 //   - which storage objects are what, and their attachments: Objects
 //     (object.go).
 package ingest
@@ -53,21 +53,13 @@ type Service struct {
 
 // Attach stores a on its record (replace: a newer version of the same
 // file replaces the stored one, while the same version again changes
-// nothing, not even its time) and publishes attachment.added when the
+// nothing, not even its time: crm.AttachmentStore.AddAttachment) and
+// publishes attachment.added when the
 // record did not have it: whoever attaches the same file again, however
 // many at once, the event goes out once. A publish failure is logged, not
 // returned: the attachment is stored, and a retry would not publish it
 // again. created reports whether the record did not have it.
 func (s Service) Attach(ctx context.Context, a crm.Attachment, replace bool) (att crm.Attachment, created bool, err error) {
-	if replace {
-		old, err := s.Store.Attachment(ctx, a.RecordID, a.ID)
-		if err == nil && sameVersion(old, a) {
-			return old, false, nil
-		}
-		if err != nil && crm.ErrorCode(err) != crm.NotFound {
-			return crm.Attachment{}, false, err
-		}
-	}
 	att, created, err = s.Store.AddAttachment(ctx, a, replace)
 	if err != nil {
 		return crm.Attachment{}, false, err
@@ -78,13 +70,6 @@ func (s Service) Attach(ctx context.Context, a crm.Attachment, replace bool) (at
 		}
 	}
 	return att, created, nil
-}
-
-// sameVersion reports whether stored and a are the same version of one
-// attachment: equal in everything but the time it was stored.
-func sameVersion(stored, a crm.Attachment) bool {
-	stored.CreatedAt = a.CreatedAt
-	return stored == a
 }
 
 // File links a file of a session (a, without RecordID, with its Bucket
