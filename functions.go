@@ -68,7 +68,7 @@ func init() {
 			return failing(d, errors.Join(err, errIf(d.cfg.AttachmentsBucket == "", "CRM_ATTACHMENTS_BUCKET is not set")))
 		}
 		return inboundemail.New(d.opts, inboundemail.Handler{Ingest: d.ingest(), Blobs: blobs, Bucket: d.cfg.AttachmentsBucket,
-			Senders: d.cfg.InboundSenders, Log: d.log})
+			Senders: d.cfg.InboundSenders, PathSecret: d.cfg.InboundPathSecret, Log: d.log})
 	}))
 	functions.HTTP("OutcomeSettings", lazy(func(d *deps) http.Handler { return outcomesettings.New(d.opts, d.store) }))
 	functions.HTTP("SweepUnlinked", lazy(func(d *deps) http.Handler {

@@ -42,7 +42,7 @@ output "ccaip_writer_service_account" {
 }
 
 output "portal_settings_inputs" {
-  description = "Deployment facts the portal settings script needs: function URL per entry point (every function, UploadFile included), the authentication method, the API key header, for auth_method \"oauth\" the OAuth endpoint URLs (null otherwise), and the external storage bucket and folder path. Credentials are left out on purpose."
+  description = "Deployment facts the portal settings script needs: function URL per entry point (every function, UploadFile included), the authentication method, the API key header, for auth_method \"oauth\" the OAuth endpoint URLs (null otherwise), the external storage bucket and folder path, and the address to type for session outcome emails (inbound_address). Credentials (the inbound path secret too) are left out on purpose."
   value = {
     urls           = { for entry_point, fn in local.deployed_functions : entry_point => fn.service_config[0].uri }
     auth_method    = var.auth_method
@@ -58,10 +58,11 @@ output "portal_settings_inputs" {
       bucket      = local.ccai_bucket_name
       folder_path = local.ccai_folder_path
     }
+    inbound_address = var.inbound_address
   }
 }
 
 output "secrets" {
-  description = "Secret Manager secret ID of each secret this configuration created, keyed by logical name (api-keys, basic-password, signing-key, session-key, oauth-clients, admin-password-hash, google-client-secret). IDs only, no values."
+  description = "Secret Manager secret ID of each secret this configuration created, keyed by logical name (api-keys, basic-password, signing-key, session-key, oauth-clients, admin-password-hash, google-client-secret, inbound-path-secret). IDs only, no values."
   value       = { for name, secret in google_secret_manager_secret.crm : name => secret.secret_id }
 }

@@ -256,6 +256,29 @@ variable "inbound_senders" {
   }
 }
 
+variable "inbound_path_secret" {
+  description = "For inbound mail gateways that cannot send headers: a secret that authenticates a session outcome email posted to the InboundEmail function's URL + \"/\" + the secret, instead of the Generic API's credentials (CRM_INBOUND_PATH_SECRET, secret <name_prefix>-inbound-path-secret, read by InboundEmail only). At least 32 letters, digits, \"-\", \"_\", \".\" or \"~\" (checked again by the function, auth.CheckPathSecret). Empty: no path secret, only the Generic API's authentication. The portal settings script puts it in session_outcome_email.inbound_url (pass it as TF_VAR_inbound_path_secret)."
+  type        = string
+  default     = ""
+  sensitive   = true
+
+  validation {
+    condition     = var.inbound_path_secret == "" || can(regex("^[A-Za-z0-9._~-]{32,}$", var.inbound_path_secret))
+    error_message = "inbound_path_secret must be empty or at least 32 letters, digits, '-', '_', '.' or '~'."
+  }
+}
+
+variable "inbound_address" {
+  description = "The address of the team's inbound mail gateway, which posts what it receives to InboundEmail: what to type in the portal's \"Send session outcome via Email\" (session_outcome_email.address of the portal settings file). Empty: the file says the setting is not enabled."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.inbound_address == "" || can(regex("^[^@\\s,]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+$", var.inbound_address))
+    error_message = "inbound_address must be empty or one email address."
+  }
+}
+
 variable "allowed_users" {
   description = "Who may sign in with Google: email addresses (\"agent@example.com\") or whole domains (\"@example.com\"). Passed comma-separated as CRM_ALLOWED_USERS."
   type        = list(string)

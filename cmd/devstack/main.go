@@ -65,7 +65,7 @@ func run(dir string, port int, method string, verbose bool) error {
 			BasicUsername: "ccaip", BasicPassword: secrets["CRM_BASIC_PASSWORD"],
 		},
 		SigningKey: secrets["CRM_SIGNING_KEY"], SessionKey: secrets["CRM_SESSION_KEY"], AdminPassword: secrets["CRM_ADMIN_PASSWORD"],
-		OAuthClientSecret: secrets["CRM_OAUTH_CLIENT_SECRET"],
+		OAuthClientSecret: secrets["CRM_OAUTH_CLIENT_SECRET"], InboundPathSecret: secrets["CRM_INBOUND_PATH_SECRET"],
 	})
 	if err != nil {
 		return err
@@ -122,7 +122,7 @@ func loadSecrets(path string) (map[string]string, error) {
 }
 
 // secretNames are the local secrets, made once per checkout.
-var secretNames = []string{"CRM_API_KEY", "CRM_BASIC_PASSWORD", "CRM_SIGNING_KEY", "CRM_SESSION_KEY", "CRM_ADMIN_PASSWORD", "CRM_OAUTH_CLIENT_SECRET"}
+var secretNames = []string{"CRM_API_KEY", "CRM_BASIC_PASSWORD", "CRM_SIGNING_KEY", "CRM_SESSION_KEY", "CRM_ADMIN_PASSWORD", "CRM_OAUTH_CLIENT_SECRET", "CRM_INBOUND_PATH_SECRET"}
 
 type sample struct {
 	who       string
@@ -195,6 +195,9 @@ func printSummary(s *localstack.Stack, ids []sample, took time.Duration) {
 	fmt.Printf("  %-20s http://%s/storage/v1/ (STORAGE_EMULATOR_HOST)\n", "Storage emulator", s.GCSHost)
 	fmt.Printf("\nExternal storage: write CCAI Platform's files into bucket %s (e.g. ujet-voice-recordings/call-1001.mp3);\n", s.CCAIBucket)
 	fmt.Printf("they reach StorageObject within about a second. Uploads go to bucket %s.\n", s.AttachmentsBucket)
+	if e := s.Settings.SessionOutcomeEmail; e != nil {
+		fmt.Printf("\nSession outcome emails (address %s): post a raw message to\n  curl -H 'Content-Type: message/rfc822' --data-binary @email.eml %s\n", e.Address, e.InboundURL)
+	}
 	abs, _ := filepath.Abs(s.SettingsPath)
 	fmt.Printf("\nPortal settings file (what to type into CCAI Platform; tools read it):\n  %s\n", abs)
 	a := s.Settings.Auth

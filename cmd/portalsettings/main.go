@@ -5,7 +5,9 @@
 // (TF_VAR_crm_api_keys, TF_VAR_crm_basic_username, TF_VAR_crm_basic_password)
 // or from CRM_API_KEYS, CRM_BASIC_USERNAME, CRM_BASIC_PASSWORD; with OAuth,
 // the client secret in clear (Terraform only has its hash) from
-// CRM_OAUTH_CLIENT_SECRET.
+// CRM_OAUTH_CLIENT_SECRET; the InboundEmail path secret, part of
+// session_outcome_email.inbound_url, from TF_VAR_inbound_path_secret or
+// CRM_INBOUND_PATH_SECRET.
 //
 //	terraform -chdir=terraform output -json portal_settings_inputs | go run ./cmd/portalsettings -o portal-settings.json
 package main
@@ -34,6 +36,7 @@ type inputs struct {
 			RedirectURIs []string `json:"redirect_uris"`
 		} `json:"clients"`
 	} `json:"oauth"`
+	InboundAddress string `json:"inbound_address"`
 }
 
 func main() {
@@ -87,5 +90,11 @@ func settings(r io.Reader, lookup func(string) (string, bool)) (portal.Settings,
 			return portal.Settings{}, fmt.Errorf("set CRM_OAUTH_CLIENT_SECRET to the client secret (in clear) of OAuth client %q", c.ID)
 		}
 	}
-	return portal.Build(portal.Input{URLs: in.URLs, Auth: a, OAuth: client})
+	secret := env("TF_VAR_inbound_path_secret", "CRM_INBOUND_PATH_SECRET")
+	if secret != "" {
+		if err := auth.CheckPathSecret(secret); err != nil {
+			return portal.Settings{}, fmt.Errorf("the inbound path secret %w", err)
+		}
+	}
+	return portal.Build(portal.Input{URLs: in.URLs, Auth: a, OAuth: client, InboundAddress: in.InboundAddress, InboundPathSecret: secret})
 }

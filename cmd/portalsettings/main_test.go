@@ -38,6 +38,20 @@ func TestSettingsFromTerraformOutput(t *testing.T) {
 	if _, err := settings(strings.NewReader(oauthOut), func(string) (string, bool) { return "", false }); err == nil {
 		t.Error("oauth without the client secret: got no error")
 	}
+	inboundOut := strings.Replace(out, `"UploadFile":"https://j.run.app"}`, `"UploadFile":"https://j.run.app","InboundEmail":"https://k.run.app"},"inbound_address":"outcome@crm.example.com"`, 1)
+	secret := "inbound-path-secret-0123456789abcdef"
+	withSecret := map[string]string{"TF_VAR_crm_api_keys": "new-key-0123456789abcdef", "TF_VAR_inbound_path_secret": secret}
+	in, err := settings(strings.NewReader(inboundOut), func(k string) (string, bool) { v, ok := withSecret[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := in.SessionOutcomeEmail; e == nil || !e.Enabled || e.Address != "outcome@crm.example.com" || e.InboundURL != "https://k.run.app/"+secret {
+		t.Errorf("session_outcome_email: got %+v", e)
+	}
+	withSecret["TF_VAR_inbound_path_secret"] = "short"
+	if _, err := settings(strings.NewReader(inboundOut), func(k string) (string, bool) { v, ok := withSecret[k]; return v, ok }); err == nil {
+		t.Error("a path secret too short: got no error")
+	}
 	if _, err := settings(strings.NewReader(`{"urls":{}}`), func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err == nil {
 		t.Error("no URLs: got no error")
 	}

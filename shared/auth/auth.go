@@ -76,6 +76,8 @@ type Checker struct {
 	keys     [][32]byte
 	bearer   BearerValidator
 	limiter  *Limiter
+	// pathSecret, when set, is the SHA-256 of the URL path secret.
+	pathSecret *[32]byte
 }
 
 // New returns a Checker for cfg, or cfg's problems. bearer validates
@@ -114,7 +116,50 @@ func (c *Checker) Check(r *http.Request) error {
 	return err
 }
 
+// MinPathSecret is the shortest URL path secret accepted.
+const MinPathSecret = 32
+
+// CheckPathSecret reports what is wrong with secret as a URL path secret:
+// at least MinPathSecret characters, letters, digits, "-", "_", "." and
+// "~" only (it is typed into a URL as it is).
+func CheckPathSecret(secret string) error {
+	if len(secret) < MinPathSecret {
+		return fmt.Errorf("must be at least %d characters", MinPathSecret)
+	}
+	for _, r := range secret {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.~", r)) {
+			return errors.New("may hold only letters, digits, '-', '_', '.' and '~'")
+		}
+	}
+	return nil
+}
+
+// WithPathSecret returns a Checker that also accepts, for callers that
+// cannot send headers (an inbound mail gateway), a request whose URL path
+// is "/" + secret, compared in constant time. A request with anything
+// else in its path is refused (a wrong secret is a failed attempt, counted
+// like any other); one with an empty path ("/") is checked as c checks
+// it. c's limiter is shared. A nil c accepts only the path secret.
+func (c *Checker) WithPathSecret(secret string) *Checker {
+	d := &Checker{}
+	if c != nil {
+		*d = *c
+	}
+	h := sha256.Sum256([]byte(secret))
+	d.pathSecret = &h
+	return d
+}
+
 func (c *Checker) check(r *http.Request) error {
+	if c.pathSecret != nil {
+		if p := strings.Trim(r.URL.EscapedPath(), "/"); p != "" {
+			h := sha256.Sum256([]byte(p))
+			if subtle.ConstantTimeCompare(h[:], c.pathSecret[:]) == 1 {
+				return nil
+			}
+			return errUnauthorized
+		}
+	}
 	switch c.cfg.Method {
 	case MethodOAuth:
 		scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")

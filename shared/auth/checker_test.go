@@ -252,3 +252,64 @@ func TestOAuthStaleTokensNeverBlockAValidOne(t *testing.T) {
 		t.Errorf("valid token from the same address: got %q, want success", got)
 	}
 }
+
+// A path secret stands for the credentials: the right one passes without
+// any header, a wrong one fails (and counts as a failed attempt), and an
+// empty path is checked by the method as before.
+func TestCheckerPathSecret(t *testing.T) {
+	const secret = "0123456789abcdefghijABCDEFGHIJ-_.~"
+	cfg := auth.Config{Method: auth.MethodCustomHeader, HeaderName: "X-Api-Key", APIKeys: []string{key1}}
+	l := auth.NewLimiter()
+	l.MaxFailures = 3
+	base, err := auth.New(cfg, nil, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := base.WithPathSecret(secret)
+	check := func(c *auth.Checker, path, key string) crm.Code {
+		r := httptest.NewRequest("POST", path, nil)
+		if key != "" {
+			r.Header.Set("X-Api-Key", key)
+		}
+		return crm.ErrorCode(c.Check(r))
+	}
+	for _, tt := range []struct {
+		name, path, key string
+		want            crm.Code
+	}{
+		{"the path secret", "/" + secret, "", ""},
+		{"the path secret, trailing slash", "/" + secret + "/", "", ""},
+		{"the API key, no path", "/", key1, ""},
+		{"nothing", "/", "", crm.Unauthorized},
+		{"a wrong path secret with the key", "/" + secret + "x", key1, crm.Unauthorized},
+		{"the path secret without its last character", "/" + secret[:len(secret)-1], "", crm.TooManyRequests}, // the third failure
+	} {
+		if got := check(c, tt.path, tt.key); got != tt.want {
+			t.Errorf("%s: code %q, want %q", tt.name, got, tt.want)
+		}
+	}
+	if got := check(base, "/"+secret, ""); got == "" {
+		t.Errorf("the checker without a path secret accepted one")
+	}
+	var none *auth.Checker
+	if got := check(none.WithPathSecret(secret), "/", key1); got != crm.Unauthorized {
+		t.Errorf("a nil checker with a path secret, the key only: code %q, want unauthorized", got)
+	}
+	if got := check(none.WithPathSecret(secret), "/"+secret, ""); got != "" {
+		t.Errorf("a nil checker with a path secret, the secret: code %q", got)
+	}
+}
+
+func TestCheckPathSecret(t *testing.T) {
+	for secret, ok := range map[string]bool{
+		strings.Repeat("a", 32):        true,
+		strings.Repeat("a", 31):        false,
+		strings.Repeat("a", 32) + "/":  false,
+		strings.Repeat("a", 32) + "%2": false,
+		strings.Repeat("Z9-_.~", 6):    true,
+	} {
+		if err := auth.CheckPathSecret(secret); (err == nil) != ok {
+			t.Errorf("CheckPathSecret(%q) = %v, want ok %v", secret, err, ok)
+		}
+	}
+}

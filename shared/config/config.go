@@ -63,6 +63,10 @@ type Config struct {
 	// InboundSenders are the addresses session outcome emails may come
 	// from (CRM_INBOUND_SENDERS, comma-separated).
 	InboundSenders []string
+	// InboundPathSecret, when set, authenticates an inbound mail
+	// gateway that cannot send headers: it posts to the InboundEmail
+	// function's URL + "/" + the secret (auth.Checker.WithPathSecret).
+	InboundPathSecret string
 	// Outcome is the CRM's own session outcome emails.
 	Outcome Outcome
 }
@@ -125,9 +129,13 @@ type Outcome struct {
 //	CRM_EVENTS_TOPIC       Pub/Sub topic of the CRM's events ("" publishes none)
 //	CRM_ATTACHMENTS_URL    URL of the UploadFile function, for download links
 //	CRM_UNLINKED_AFTER     how long a file waits for its session before it is reported, "1h"
+//	CRM_INBOUND_PATH_SECRET  InboundEmail: a secret of at least 32 letters, digits,
+//	                       "-", "_", "." or "~" that authenticates a request posted
+//	                       to the function's URL + "/" + the secret ("": none)
 //
 // Secrets (CRM_API_KEYS, CRM_BASIC_PASSWORD, CRM_SIGNING_KEY,
-// CRM_SESSION_KEY, CRM_OAUTH_CLIENTS, CRM_ADMIN_PASSWORD_HASH, CRM_GOOGLE_CLIENT_SECRET)
+// CRM_SESSION_KEY, CRM_OAUTH_CLIENTS, CRM_ADMIN_PASSWORD_HASH, CRM_GOOGLE_CLIENT_SECRET,
+// CRM_INBOUND_PATH_SECRET)
 // come from Secret Manager when deployed, through the functions' secret
 // environment variables.
 func Load(lookup func(string) (string, bool)) (Config, error) {
@@ -217,6 +225,13 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 		}
 	}
 	errs = append(errs, c.Outcome.load(get)...)
+	if k := get("CRM_INBOUND_PATH_SECRET", ""); k != "" {
+		if err := auth.CheckPathSecret(k); err != nil {
+			errs = append(errs, fmt.Errorf("CRM_INBOUND_PATH_SECRET %w", err))
+		} else {
+			c.InboundPathSecret = k
+		}
+	}
 	if c.UnlinkedAfter, err = time.ParseDuration(get("CRM_UNLINKED_AFTER", "1h")); err != nil || c.UnlinkedAfter <= 0 {
 		errs = append(errs, fmt.Errorf("CRM_UNLINKED_AFTER %q is not a positive duration", get("CRM_UNLINKED_AFTER", "1h")))
 	}

@@ -396,3 +396,31 @@ func TestFrameAncestorsMatchesTerraform(t *testing.T) {
 		t.Errorf("frame_ancestors default: got %q, want %q", def, defaultFrameAncestors)
 	}
 }
+
+func TestLoadInboundPathSecret(t *testing.T) {
+	secret := strings.Repeat("p", 32)
+	for _, tt := range []struct {
+		name, value, want, wantErr string
+	}{
+		{"not set", "", "", ""},
+		{"32 characters", secret, secret, ""},
+		{"31 characters", secret[:31], "", "CRM_INBOUND_PATH_SECRET must be at least 32 characters"},
+		{"a slash", secret + "/x", "", "CRM_INBOUND_PATH_SECRET may hold only"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := config.Load(lookup(with(minimal(), "CRM_INBOUND_PATH_SECRET", tt.value)))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Load: got %v, want an error containing %q", err, tt.wantErr)
+				}
+				if strings.Contains(err.Error(), secret[:31]) {
+					t.Errorf("Load error %q: want the secret itself left out", err)
+				}
+				return
+			}
+			if err != nil || c.InboundPathSecret != tt.want {
+				t.Errorf("Load: InboundPathSecret %q (%v), want %q", c.InboundPathSecret, err, tt.want)
+			}
+		})
+	}
+}

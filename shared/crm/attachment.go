@@ -45,7 +45,9 @@ func AttachmentID(recordID, key string) string {
 type AttachmentStore interface {
 	// AddAttachment stores a on its record unless an attachment with the
 	// same ID is there; replace overwrites it (a newer session metadata
-	// file). Errors: NotFound (no such record), Unavailable.
+	// file) unless it is the same version (equal in all but CreatedAt):
+	// then nothing changes, not even the record's updated_at.
+	// Errors: NotFound (no such record), Unavailable.
 	AddAttachment(ctx context.Context, a Attachment, replace bool) (att Attachment, created bool, err error)
 	// Attachment returns one attachment. Errors: NotFound, Unavailable.
 	Attachment(ctx context.Context, recordID, id string) (Attachment, error)

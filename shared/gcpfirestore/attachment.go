@@ -70,9 +70,9 @@ func (s *Store) AddAttachment(ctx context.Context, a crm.Attachment, replace boo
 	_, err := ref.Create(ctx, toAttachmentDoc(a))
 	if isAlreadyExists(err) {
 		created = false
-		if !replace {
-			existing, err := s.Attachment(ctx, a.RecordID, a.ID)
-			return existing, false, err
+		existing, gerr := s.Attachment(ctx, a.RecordID, a.ID)
+		if gerr != nil || !replace || sameVersion(existing, a) {
+			return existing, false, gerr
 		}
 		_, err = ref.Set(ctx, toAttachmentDoc(a))
 	}
@@ -83,6 +83,13 @@ func (s *Store) AddAttachment(ctx context.Context, a crm.Attachment, replace boo
 		return crm.Attachment{}, false, storeError("touch record "+a.RecordID, err)
 	}
 	return a, created, nil
+}
+
+// sameVersion reports whether stored and a are the same version of one
+// attachment: equal in everything but the time it was stored.
+func sameVersion(stored, a crm.Attachment) bool {
+	stored.CreatedAt = a.CreatedAt
+	return stored == a
 }
 
 // Attachment implements crm.AttachmentStore.

@@ -65,6 +65,21 @@ func TestOperationCounts(t *testing.T) {
 		_, _, err := s.CreateRecord(ctx, crm.Record{AccountID: acc.ID, Subject: "Cost"})
 		return err
 	})
+	att := crm.Attachment{ID: "a1", RecordID: rec.ID, Filename: "call-1.mp3", SHA256: "ab", Size: 3, Source: crm.SourceStorage, Bucket: "b", Object: "call-1.mp3"}
+	measure("attach a file", 1, 2, func(ctx context.Context) error {
+		_, _, err := s.AddAttachment(ctx, att, true)
+		return err
+	})
+	measure("attach the same version again (replace): nothing written", 2, 0, func(ctx context.Context) error {
+		_, _, err := s.AddAttachment(ctx, att, true)
+		return err
+	})
+	newer := att
+	newer.SHA256, newer.Size = "cd", 4
+	measure("attach a newer version (replace)", 2, 2, func(ctx context.Context) error {
+		_, _, err := s.AddAttachment(ctx, newer, true)
+		return err
+	})
 	measure("comment", 1, 2, func(ctx context.Context) error {
 		_, _, err := s.AddComment(ctx, rec.ID, crm.Comment{Body: "hi"})
 		return err

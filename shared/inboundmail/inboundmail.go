@@ -263,19 +263,3 @@ func SenderAllowed(from string, allowed []string) bool {
 	}
 	return false
 }
-
-// DedupeKeys are the keys under which the same email delivered twice is
-// recognised: its Message-ID (when it has one) and its session with the
-// metadata's updated_at (when it has one). An email with any key already seen changes
-// nothing.
-func (m *Message) DedupeKeys() []string {
-	var keys []string
-	if m.MessageID != "" {
-		keys = append(keys, "message-id:"+m.MessageID)
-	}
-	s := m.Session.Summary
-	if s.Kind != "" && s.ID != "" && !s.UpdatedAt.IsZero() {
-		keys = append(keys, "session:"+s.Kind+":"+s.ID+":"+s.UpdatedAt.UTC().Format(time.RFC3339Nano))
-	}
-	return keys
-}

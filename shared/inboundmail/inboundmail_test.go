@@ -14,7 +14,6 @@ import (
 	"net/textproto"
 	"strings"
 	"testing"
-	"time"
 
 	"example.com/crm/shared/crm"
 	"example.com/crm/shared/testenv"
@@ -498,23 +497,6 @@ func TestNormalizeMessageID(t *testing.T) {
 		if got := NormalizeMessageID(in); got != want {
 			t.Errorf("NormalizeMessageID(%q) = %q, want %q", in, got, want)
 		}
-	}
-}
-
-func TestDedupeKeys(t *testing.T) {
-	js := testenv.Fixture(t, "metadata/chat-135.json")
-	m := parseRawOK(t, rawMail(t, "x", []part{{"text/plain", "", "", js}}))
-	got := strings.Join(m.DedupeKeys(), " ")
-	if got != "message-id:abc.123@mail.ccaiplatform.com session:chat:135:2025-09-09T20:51:23Z" {
-		t.Errorf("DedupeKeys = %q", got)
-	}
-	m.MessageID = ""
-	if k := m.DedupeKeys(); len(k) != 1 || !strings.HasPrefix(k[0], "session:chat:135:") {
-		t.Errorf("without Message-ID: %q", k)
-	}
-	m.Session.Summary.UpdatedAt = time.Time{}
-	if k := m.DedupeKeys(); len(k) != 0 {
-		t.Errorf("without Message-ID and updated_at: %q", k)
 	}
 }
 

@@ -19,7 +19,8 @@
 //   - a file goes to the record holding its session, or waits
 //     (pending_files) until a record gains that session: File, LinkWaiting;
 //   - one attachment per object and record, attachment.added published
-//     once: link, Attach;
+//     once: link, Attach; the same version attached again changes
+//     nothing (the store's AddAttachment);
 //   - which storage objects are what, and their attachments: Objects
 //     (object.go).
 package ingest
@@ -51,7 +52,9 @@ type Service struct {
 }
 
 // Attach stores a on its record (replace: a newer version of the same
-// file replaces the stored one) and publishes attachment.added when the
+// file replaces the stored one, while the same version again changes
+// nothing, not even its time: crm.AttachmentStore.AddAttachment) and
+// publishes attachment.added when the
 // record did not have it: whoever attaches the same file again, however
 // many at once, the event goes out once. A publish failure is logged, not
 // returned: the attachment is stored, and a retry would not publish it

@@ -136,3 +136,54 @@ func TestLinkFileToExistingRecord(t *testing.T) {
 		t.Errorf("events: %v, want one for %s", got, atts[0].ID)
 	}
 }
+
+// The same version of a file linked again changes nothing (the record's
+// updated_at and the attachment's time included); a newer version of the
+// object (another content under the same name) replaces it.
+func TestSameFileAgainChangesNothing(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	acc, _, err := e.store.CreateAccount(ctx, crm.Account{Name: "Nine"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, _, err := e.store.CreateRecord(ctx, crm.Record{AccountID: acc.ID, Sessions: []crm.Session{{Kind: crm.SessionChat, ID: "9"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := func() (crm.Record, []crm.Attachment) {
+		t.Helper()
+		r, err := e.store.GetRecord(ctx, rec.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		atts, err := e.store.Attachments(ctx, rec.ID)
+		if err != nil || len(atts) != 1 {
+			t.Fatalf("attachments %+v (%v), want 1", atts, err)
+		}
+		return r, atts
+	}
+	f := file("ujet-chat-transcripts/chat-9.txt")
+	if out, err := e.svc.File(ctx, crm.SourceStorage, f, []string{"chat:9"}); err != nil || out != ingest.Linked {
+		t.Fatalf("File: %v %v", out, err)
+	}
+	r1, a1 := state()
+	time.Sleep(10 * time.Millisecond) // a write now would show in the times
+	if out, err := e.svc.File(ctx, crm.SourceStorage, f, []string{"chat:9"}); err != nil || out != ingest.Linked {
+		t.Fatalf("File again: %v %v", out, err)
+	}
+	if r2, a2 := state(); !r2.UpdatedAt.Equal(r1.UpdatedAt) || a2[0] != a1[0] {
+		t.Errorf("the same file again changed the record (updated_at %v, was %v) or its attachment (%+v, was %+v)", r2.UpdatedAt, r1.UpdatedAt, a2[0], a1[0])
+	}
+	newer := f
+	newer.SHA256, newer.Size = "cd", 4
+	if _, err := e.svc.File(ctx, crm.SourceStorage, newer, []string{"chat:9"}); err != nil {
+		t.Fatal(err)
+	}
+	if r3, a3 := state(); a3[0].SHA256 != "cd" || a3[0].Size != 4 || !r3.UpdatedAt.After(r1.UpdatedAt) {
+		t.Errorf("a newer version of the object: attachment %+v, record updated_at %v (was %v); want it replaced", a3[0], r3.UpdatedAt, r1.UpdatedAt)
+	}
+	if got := e.added(t, time.Second); len(got) != 1 {
+		t.Errorf("events: %v, want one attachment.added", got)
+	}
+}

@@ -39,6 +39,12 @@ type Metadata struct {
 	// with its Bucket and Object: linked to the session's record, once
 	// each however often they arrive.
 	Files []crm.Attachment
+	// Keep, when set, makes the objects of File and Files exist. It is
+	// called once the metadata is accepted (its record found or made) and
+	// before anything is attached, so that metadata refused (Malformed)
+	// leaves none of them stored: an email's files are kept only then.
+	// Its error is returned.
+	Keep func(ctx context.Context) error
 }
 
 // ApplyMetadata applies a session metadata file to its session's record
@@ -77,6 +83,11 @@ func (s Service) applyMetadata(ctx context.Context, sum metadata.Summary, m Meta
 	rec, err := s.recordFor(ctx, sum, sess)
 	if err != nil {
 		return "", err
+	}
+	if m.Keep != nil {
+		if err := m.Keep(ctx); err != nil {
+			return "", err
+		}
 	}
 	applied, notify, err := s.Store.ApplySessionMetadata(ctx, rec.ID, sess)
 	if err != nil {

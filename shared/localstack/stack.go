@@ -52,6 +52,12 @@ type Options struct {
 	AdminPassword     string
 	OAuthClientID     string
 	OAuthClientSecret string
+	// InboundAddress is the address the portal settings file names for
+	// session outcome emails (DefaultInboundAddress when empty);
+	// InboundPathSecret, the InboundEmail function's path secret
+	// (CRM_INBOUND_PATH_SECRET), is generated when empty.
+	InboundAddress    string
+	InboundPathSecret string
 	// Env adds environment variables to every function.
 	Env []string
 	// Log receives the children's output (io.Discard when nil).
@@ -77,6 +83,10 @@ type Stack struct {
 	SettingsPath string
 	procs        []*Process
 }
+
+// DefaultInboundAddress is the local stack's address for session outcome
+// emails: what an administrator would type in the portal.
+const DefaultInboundAddress = "outcome@crm.localhost"
 
 // The local names of the emulated resources.
 const (
@@ -122,6 +132,12 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.InboundAddress == "" {
+		o.InboundAddress = DefaultInboundAddress
+	}
+	if o.InboundPathSecret == "" {
+		o.InboundPathSecret = randomHex(24)
+	}
 	addrs := map[string]string{}
 	for i, fn := range portal.Functions {
 		addrs[fn] = fmt.Sprintf("127.0.0.1:%d", o.BasePort+i+1)
@@ -146,6 +162,7 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		"CRM_CCAI_BUCKET="+s.CCAIBucket,
 		"CRM_EVENTS_TOPIC="+eventsTopic,
 		"CRM_ATTACHMENTS_URL="+s.URLs[portal.UploadFile],
+		"CRM_INBOUND_PATH_SECRET="+o.InboundPathSecret,
 	)
 	env = append(env, oauthEnv...)
 	env = append(env, o.Env...)
@@ -170,7 +187,8 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		return nil, err
 	}
 	s.Settings, err = portal.Build(portal.Input{URLs: s.URLs, Auth: o.Auth, OAuth: oauthClient,
-		ExternalStorage: &portal.ExternalStorage{Provider: "gcs", Bucket: s.CCAIBucket, Endpoint: "http://" + s.GCSHost + "/storage/v1/"}})
+		ExternalStorage: &portal.ExternalStorage{Provider: "gcs", Bucket: s.CCAIBucket, Endpoint: "http://" + s.GCSHost + "/storage/v1/"},
+		InboundAddress:  o.InboundAddress, InboundPathSecret: o.InboundPathSecret})
 	if err != nil {
 		return nil, err
 	}

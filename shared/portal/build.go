@@ -53,6 +53,14 @@ type Input struct {
 	// ExternalStorage: the bucket CCAI Platform writes into; Endpoint is
 	// set for an emulator.
 	ExternalStorage *ExternalStorage
+	// InboundAddress is the address to type in the portal's "Send session
+	// outcome via Email": the inbound mail gateway's, which posts what it
+	// receives to the InboundEmail function. InboundPathSecret, when set,
+	// is the function's path secret, part of inbound_url. With the
+	// function's URL in URLs, session_outcome_email is written (enabled
+	// when there is an address to type).
+	InboundAddress    string
+	InboundPathSecret string
 }
 
 // OAuthClient is the registered OAuth client of CCAI Platform.
@@ -115,6 +123,13 @@ func Build(in Input) (Settings, error) {
 		return Settings{}, fmt.Errorf("unknown authentication method %q", in.Auth.Method)
 	}
 	s.ExternalStorage = in.ExternalStorage
+	if in.URLs[InboundEmail] != "" {
+		url := u(InboundEmail, "")
+		if in.InboundPathSecret != "" {
+			url += "/" + in.InboundPathSecret
+		}
+		s.SessionOutcomeEmail = &SessionOutcomeEmail{Enabled: in.InboundAddress != "", Address: in.InboundAddress, InboundURL: url}
+	}
 	no, yes := false, true
 	s.Endpoints = Endpoints{
 		FindAccountByQuery: &Endpoint{

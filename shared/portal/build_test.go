@@ -35,6 +35,36 @@ func testURLs() map[string]string {
 	}
 }
 
+// withInbound adds the InboundEmail function's URL.
+func withInbound(urls map[string]string) map[string]string {
+	urls[portal.InboundEmail] = "https://inbound-email.example.run.app/"
+	return urls
+}
+
+// session_outcome_email: the address to type and the InboundEmail URL,
+// with the path secret when there is one; enabled only with an address;
+// absent without the function's URL.
+func TestBuildSessionOutcomeEmail(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		in   portal.Input
+		want *portal.SessionOutcomeEmail
+	}{
+		{"no InboundEmail URL", portal.Input{URLs: testURLs(), Auth: customHeader, InboundAddress: "outcome@crm.example.com"}, nil},
+		{"address and path secret", portal.Input{URLs: withInbound(testURLs()), Auth: customHeader, InboundAddress: "outcome@crm.example.com", InboundPathSecret: "s3cret-0123456789abcdef0123456789ab"},
+			&portal.SessionOutcomeEmail{Enabled: true, Address: "outcome@crm.example.com", InboundURL: "https://inbound-email.example.run.app/s3cret-0123456789abcdef0123456789ab"}},
+		{"no path secret", portal.Input{URLs: withInbound(testURLs()), Auth: customHeader, InboundAddress: "outcome@crm.example.com"},
+			&portal.SessionOutcomeEmail{Enabled: true, Address: "outcome@crm.example.com", InboundURL: "https://inbound-email.example.run.app"}},
+		{"no address", portal.Input{URLs: withInbound(testURLs()), Auth: customHeader},
+			&portal.SessionOutcomeEmail{InboundURL: "https://inbound-email.example.run.app"}},
+	} {
+		got := build(t, tt.in).SessionOutcomeEmail
+		if (got == nil) != (tt.want == nil) || got != nil && *got != *tt.want {
+			t.Errorf("%s: session_outcome_email %+v, want %+v", tt.name, got, tt.want)
+		}
+	}
+}
+
 var oauthClient = &portal.OAuthClient{ID: "ccaip", Secret: "client-secret-0123456789",
 	RedirectURIs: []string{"https://tenant.uc1.ccaiplatform.com/oauth/callback"}}
 
@@ -66,7 +96,8 @@ func TestBuildGolden(t *testing.T) {
 		name, golden string
 		in           portal.Input
 	}{
-		{"custom_header", "portal-settings.golden.json", portal.Input{URLs: testURLs(), Auth: customHeader}},
+		{"custom_header", "portal-settings.golden.json", portal.Input{URLs: withInbound(testURLs()), Auth: customHeader,
+			InboundAddress: "outcome@crm.example.com", InboundPathSecret: "inbound-path-secret-0123456789abcdef"}},
 		{"basic", "portal-settings-basic.golden.json", portal.Input{URLs: testURLs(), Auth: basic,
 			PhoneNumberFormat: "e164", APIRequestTimeoutSeconds: 8}},
 		{"oauth", "portal-settings-oauth.golden.json", portal.Input{URLs: testURLs(), Auth: auth.Config{Method: auth.MethodOAuth}, OAuth: oauthClient}},
