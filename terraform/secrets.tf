@@ -32,6 +32,7 @@ locals {
     "oauth-clients"        = "CRM_OAUTH_CLIENTS"
     "admin-password-hash"  = "CRM_ADMIN_PASSWORD_HASH"
     "google-client-secret" = "CRM_GOOGLE_CLIENT_SECRET"
+    "smtp-password"        = "CRM_SMTP_PASSWORD"
   }
 
   # Which secrets exist. Secret Manager rejects an empty version, so a secret
@@ -46,6 +47,7 @@ locals {
     "oauth-clients"        = var.auth_method == "oauth"
     "admin-password-hash"  = nonsensitive(var.admin_password_hash != "")
     "google-client-secret" = nonsensitive(var.google_client_secret != "")
+    "smtp-password"        = nonsensitive(var.smtp_password != "")
   }
   secret_names = toset([for name, wanted in local.secret_wanted : name if wanted])
 
@@ -58,6 +60,7 @@ locals {
     "oauth-clients"        = jsonencode(var.oauth_clients)
     "admin-password-hash"  = var.admin_password_hash
     "google-client-secret" = var.google_client_secret
+    "smtp-password"        = var.smtp_password
   }
 
   # The secrets a Generic API function (and ReadAPI) checks requests
@@ -69,16 +72,20 @@ locals {
     oauth         = ["signing-key", "oauth-clients"]
   }[var.auth_method]
 
-  # Secrets the OAuth function reads, if they exist.
-  oauth_function_secrets = ["signing-key", "session-key", "oauth-clients", "admin-password-hash", "google-client-secret"]
+  # Secrets only some functions read, if they exist: the OAuth function's,
+  # and the SMTP password OutcomeSend sends the outcome emails with.
+  own_secrets = {
+    OAuth       = ["signing-key", "session-key", "oauth-clients", "admin-password-hash", "google-client-secret"]
+    OutcomeSend = ["smtp-password"]
+  }
 
   # Function (entry point) -> logical names of the secrets it reads.
   function_secrets = {
     for entry_point in keys(local.functions) :
     entry_point => [
-      # The OAuth function reads the method's secrets too: every function
-      # checks the whole configuration at start.
-      for name in(entry_point == "OAuth" ? distinct(concat(local.oauth_function_secrets, local.auth_method_secrets)) : local.auth_method_secrets) :
+      # Those functions read the method's secrets too: every function checks
+      # the whole configuration at start.
+      for name in distinct(concat(lookup(local.own_secrets, entry_point, []), local.auth_method_secrets)) :
       name if contains(local.secret_names, name)
     ]
   }
