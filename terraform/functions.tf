@@ -256,6 +256,7 @@ resource "google_cloudfunctions2_function" "fn" {
     # without access to its secrets.
     google_project_iam_member.datastore,
     google_secret_manager_secret_iam_member.accessor,
+    google_storage_bucket_iam_member.attachments_admin,
     google_storage_bucket_iam_member.ccai_viewer,
     google_pubsub_topic_iam_member.publisher,
     # Scheduling outcome emails: create tasks that carry the tasks invoker's

@@ -84,11 +84,19 @@ resource "google_cloud_run_service_iam_member" "public_invoker" {
 
 # Files. UploadFile keeps uploads in the attachments bucket (temporary
 # objects under tmp/, then records/<id>/<sha256>) and deletes temporary ones;
-# bucket-level grants, nothing on the project.
+# InboundEmail keeps the files of CCAI Platform's outcome emails there the
+# same way (under email/). Bucket-level grants, nothing on the project.
 resource "google_storage_bucket_iam_member" "attachments_admin" {
+  for_each = toset(["UploadFile", "InboundEmail"])
+
   bucket = google_storage_bucket.attachments.name
   role   = "roles/storage.objectAdmin"
-  member = google_service_account.fn["UploadFile"].member
+  member = google_service_account.fn[each.key].member
+}
+
+moved {
+  from = google_storage_bucket_iam_member.attachments_admin
+  to   = google_storage_bucket_iam_member.attachments_admin["UploadFile"]
 }
 
 # StorageObject reads the files CCAI Platform writes (it never changes
@@ -111,10 +119,11 @@ resource "google_storage_bucket_iam_member" "attachments_viewer" {
   member = google_service_account.fn["OutcomeSend"].member
 }
 
-# The two functions that publish the CRM's events (attachment.added,
-# session.ended).
+# The functions that publish the CRM's events (attachment.added,
+# session.ended): those that link files to records or apply session
+# metadata (shared/ingest).
 resource "google_pubsub_topic_iam_member" "publisher" {
-  for_each = toset(["StorageObject", "UploadFile"])
+  for_each = toset(["StorageObject", "UploadFile", "InboundEmail", "CreateRecord", "UpdateRecord"])
 
   project = var.project_id
   topic   = google_pubsub_topic.events.name
