@@ -13,6 +13,8 @@ locals {
     "eventarc.googleapis.com",
     "pubsub.googleapis.com",
     "cloudscheduler.googleapis.com",
+    # The queue of the CRM's outcome emails (tasks.tf).
+    "cloudtasks.googleapis.com",
   ])
 }
 

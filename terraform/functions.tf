@@ -1,19 +1,23 @@
 locals {
   # One Cloud Function per Generic API endpoint, plus ReadAPI, OAuth (the
   # OAuth 2.0 authorization server with the CRM sign-in pages), UploadFile,
-  # StorageObject and SweepUnlinked, keyed by the entry point the root package
+  # StorageObject, SweepUnlinked, the outcome email functions, keyed by the
+  # entry point the root package
   # registers (functions.HTTP / functions.CloudEvent). All share one source
   # archive; the framework serves only the entry point named in
   # build_config.entry_point. Settings left out take function_defaults.
   functions = {
     # firestore_read_only: the function only reads Firestore (its account
     # gets roles/datastore.viewer instead of roles/datastore.user, iam.tf).
+    # schedules_outcome: the function schedules outcome emails when it
+    # learns that a session finished (its account may create tasks on the
+    # outcome queue and have them carry the tasks invoker's token, iam.tf).
     FindAccountByQuery = { description = "Generic API: find an account by query", firestore_read_only = true }
     FindAccountByID    = { description = "Generic API: find an account by ID", firestore_read_only = true }
     CreateAccount      = { description = "Generic API: create an account" }
     FindRecordByQuery  = { description = "Generic API: find a record by query", firestore_read_only = true }
     CreateRecord       = { description = "Generic API: create a record" }
-    UpdateRecord       = { description = "Generic API: update a record" }
+    UpdateRecord       = { description = "Generic API: update a record", schedules_outcome = true }
     Comment            = { description = "Generic API: add a comment to a record" }
     ReadAPI            = { description = "CRM read API", firestore_read_only = true }
     OAuth              = { description = "OAuth 2.0 authorization server and CRM sign-in" }
@@ -21,7 +25,21 @@ locals {
     OutcomeSettings = { description = "Outcome email settings: read and replace" }
     # CCAI Platform's session outcome emails from an inbound mail gateway
     # (up to 25 MiB, parsed in memory).
-    InboundEmail = { description = "Session outcome emails received", memory = "512M" }
+    InboundEmail = { description = "Session outcome emails received", memory = "512M", schedules_outcome = true }
+
+    # Sends one outcome email (Cloud Tasks calls it for each task on the
+    # outcome queue, tasks.tf). Its own resource
+    # (google_cloudfunctions2_function.outcome_send), created first: the
+    # functions that schedule the emails get its URL (CRM_OUTCOME_SEND_URL).
+    # A transcript (up to 10 MiB) and a metadata file (up to 8 MiB) are read
+    # into memory; SMTP may be slow.
+    OutcomeSend = {
+      description = "Sends the CRM's session outcome emails (Cloud Tasks)"
+      public      = false
+      memory      = "512M"
+      timeout     = 120
+      concurrency = 4
+    }
 
     # Uploads to and downloads from the attachments bucket (files are
     # streamed, never held whole in memory). Its own resource
@@ -29,10 +47,11 @@ locals {
     # gets its URL (CRM_ATTACHMENTS_URL). A transfer has its own deadline
     # (transfer_timeout), 10 s before the function's.
     UploadFile = {
-      description = "Generic API: upload and download record attachments"
-      memory      = "512M"
-      timeout     = var.transfer_timeout + 10
-      concurrency = 4
+      description       = "Generic API: upload and download record attachments"
+      memory            = "512M"
+      timeout           = var.transfer_timeout + 10
+      concurrency       = 4
+      schedules_outcome = true
     }
 
     # Cloud Storage trigger on the bucket CCAI Platform writes into (external
@@ -40,12 +59,13 @@ locals {
     # session metadata. 540 s is the most an event function may take; a
     # metadata file (up to 8 MiB) is read into memory.
     StorageObject = {
-      description     = "Links the files CCAI Platform writes to external storage to CRM records"
-      public          = false
-      storage_trigger = true
-      memory          = "512M"
-      timeout         = 540
-      concurrency     = 10
+      description       = "Links the files CCAI Platform writes to external storage to CRM records"
+      public            = false
+      storage_trigger   = true
+      memory            = "512M"
+      timeout           = 540
+      concurrency       = 10
+      schedules_outcome = true
     }
 
     # Reports files that waited longer than unlinked_after for their
@@ -63,6 +83,7 @@ locals {
     public              = true
     storage_trigger     = false
     firestore_read_only = false
+    schedules_outcome   = false
     memory              = var.function_memory
     timeout             = 60
     # More than one concurrent request per instance needs a whole CPU.
@@ -103,9 +124,11 @@ locals {
   # Every function gets the same plain settings; secrets come separately
   # (secret_environment_variables, secrets.tf). A setting left empty is not
   # set at all: the provider turns "" map values into null, and the code reads
-  # unset as empty. CRM_ATTACHMENTS_URL (UploadFile's URL) is added on every
-  # function but UploadFile itself, which cannot know its URL before it exists
-  # and takes it from the requests it gets instead.
+  # unset as empty. A function cannot know its own URL before it exists:
+  # CRM_ATTACHMENTS_URL (UploadFile's URL) is added on every function but
+  # UploadFile, which takes it from the requests it gets instead, and
+  # OutcomeSend, created before UploadFile; CRM_OUTCOME_SEND_URL
+  # (OutcomeSend's URL) on every function but OutcomeSend.
   function_environment = {
     for name, value in {
       GOOGLE_CLOUD_PROJECT   = var.project_id
@@ -126,20 +149,33 @@ locals {
       CRM_CCAI_FOLDER_PATH   = local.ccai_folder_path
       CRM_EVENTS_TOPIC       = google_pubsub_topic.events.name
       CRM_UNLINKED_AFTER     = var.unlinked_after
-      LOG_EXECUTION_ID       = "true"
+      # Outcome emails (tasks.tf): the queue and its tasks' identity and
+      # delay, and how OutcomeSend sends (its password is a secret).
+      CRM_OUTCOME_QUEUE                = local.outcome_queue
+      CRM_OUTCOME_DELAY                = var.outcome_delay
+      CRM_OUTCOME_MAX_ATTEMPTS         = tostring(var.outcome_max_attempts)
+      CRM_OUTCOME_TASK_SERVICE_ACCOUNT = google_service_account.tasks_invoker.email
+      CRM_OUTCOME_FROM                 = var.outcome_from
+      CRM_SMTP_ADDR                    = var.smtp_addr
+      CRM_SMTP_USERNAME                = var.smtp_username
+      CRM_SMTP_TLS                     = var.smtp_tls
+      LOG_EXECUTION_ID                 = "true"
     } : name => value if value != ""
   }
 
-  # Every function, UploadFile included, for IAM bindings and outputs.
+  # Every function, UploadFile and OutcomeSend included, for IAM bindings
+  # and outputs.
   deployed_functions = merge(google_cloudfunctions2_function.fn, {
-    UploadFile = google_cloudfunctions2_function.upload_file
+    UploadFile  = google_cloudfunctions2_function.upload_file
+    OutcomeSend = google_cloudfunctions2_function.outcome_send
   })
 }
 
-# Every function but UploadFile. The two resources differ only in
-# CRM_ATTACHMENTS_URL; keep them in step.
+# Every function but UploadFile and OutcomeSend. The three resources differ
+# only in the URLs they get (CRM_ATTACHMENTS_URL, CRM_OUTCOME_SEND_URL); keep
+# them in step.
 resource "google_cloudfunctions2_function" "fn" {
-  for_each = { for entry_point, f in local.function_settings : entry_point => f if entry_point != "UploadFile" }
+  for_each = { for entry_point, f in local.function_settings : entry_point => f if !contains(["UploadFile", "OutcomeSend"], entry_point) }
 
   project     = var.project_id
   location    = var.region
@@ -173,8 +209,9 @@ resource "google_cloudfunctions2_function" "fn" {
     ingress_settings      = each.value.public ? "ALLOW_ALL" : "ALLOW_INTERNAL_ONLY"
     service_account_email = google_service_account.fn[each.key].email
     environment_variables = merge(local.function_environment, {
-      CRM_ATTACHMENTS_URL = google_cloudfunctions2_function.upload_file.service_config[0].uri
-      GOMEMLIMIT          = local.gomemlimit[each.key]
+      CRM_ATTACHMENTS_URL  = google_cloudfunctions2_function.upload_file.service_config[0].uri
+      CRM_OUTCOME_SEND_URL = google_cloudfunctions2_function.outcome_send.service_config[0].uri
+      GOMEMLIMIT           = local.gomemlimit[each.key]
     })
 
     # Pinned to the version secrets.tf created, not "latest": a changed
@@ -219,8 +256,13 @@ resource "google_cloudfunctions2_function" "fn" {
     # without access to its secrets.
     google_project_iam_member.datastore,
     google_secret_manager_secret_iam_member.accessor,
+    google_storage_bucket_iam_member.attachments_admin,
     google_storage_bucket_iam_member.ccai_viewer,
     google_pubsub_topic_iam_member.publisher,
+    # Scheduling outcome emails: create tasks that carry the tasks invoker's
+    # token.
+    google_cloud_tasks_queue_iam_member.enqueuer,
+    google_service_account_iam_member.tasks_invoker_user,
     # The storage trigger is refused unless the Cloud Storage service agent
     # may publish and the trigger's account may receive events.
     google_project_iam_member.storage_agent_publisher,
@@ -228,7 +270,7 @@ resource "google_cloudfunctions2_function" "fn" {
   ]
 }
 
-# UploadFile, created before the others, which get its URL.
+# UploadFile, created before the others (but OutcomeSend), which get its URL.
 resource "google_cloudfunctions2_function" "upload_file" {
   project     = var.project_id
   location    = var.region
@@ -257,7 +299,11 @@ resource "google_cloudfunctions2_function" "upload_file" {
     # Public like the Generic API functions; it checks credentials itself.
     ingress_settings      = "ALLOW_ALL"
     service_account_email = google_service_account.fn["UploadFile"].email
-    environment_variables = merge(local.function_environment, { GOMEMLIMIT = local.gomemlimit["UploadFile"], CRM_TRANSFER_TIMEOUT = "${var.transfer_timeout}s" })
+    environment_variables = merge(local.function_environment, {
+      CRM_OUTCOME_SEND_URL = google_cloudfunctions2_function.outcome_send.service_config[0].uri
+      GOMEMLIMIT           = local.gomemlimit["UploadFile"]
+      CRM_TRANSFER_TIMEOUT = "${var.transfer_timeout}s"
+    })
 
     dynamic "secret_environment_variables" {
       for_each = local.function_secrets["UploadFile"]
@@ -279,5 +325,62 @@ resource "google_cloudfunctions2_function" "upload_file" {
     google_storage_bucket_iam_member.attachments_admin,
     google_storage_bucket_iam_member.ccai_viewer,
     google_pubsub_topic_iam_member.publisher,
+    google_cloud_tasks_queue_iam_member.enqueuer,
+    google_service_account_iam_member.tasks_invoker_user,
+  ]
+}
+
+# OutcomeSend, created before UploadFile and the others, which get its URL.
+# It needs no other function's URL.
+resource "google_cloudfunctions2_function" "outcome_send" {
+  project     = var.project_id
+  location    = var.region
+  name        = local.function_names["OutcomeSend"]
+  description = local.function_settings["OutcomeSend"].description
+
+  build_config {
+    runtime     = "go126"
+    entry_point = "OutcomeSend"
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = local.function_settings["OutcomeSend"].memory
+    available_cpu                    = "1"
+    max_instance_request_concurrency = local.function_settings["OutcomeSend"].concurrency
+    timeout_seconds                  = local.function_settings["OutcomeSend"].timeout
+    min_instance_count               = var.min_instances
+    max_instance_count               = var.max_instances
+    # Cloud Tasks is internal traffic; only the tasks invoker account may
+    # invoke it (iam.tf), with the OIDC token each task carries.
+    ingress_settings      = "ALLOW_INTERNAL_ONLY"
+    service_account_email = google_service_account.fn["OutcomeSend"].email
+    environment_variables = merge(local.function_environment, { GOMEMLIMIT = local.gomemlimit["OutcomeSend"] })
+
+    dynamic "secret_environment_variables" {
+      for_each = local.function_secrets["OutcomeSend"]
+      iterator = secret
+
+      content {
+        key        = local.secret_env[secret.value]
+        project_id = var.project_id
+        secret     = google_secret_manager_secret.crm[secret.value].secret_id
+        version    = google_secret_manager_secret_version.crm[secret.value].version
+      }
+    }
+  }
+
+  depends_on = [
+    google_project_service.enabled,
+    google_project_iam_member.datastore,
+    google_secret_manager_secret_iam_member.accessor,
+    google_storage_bucket_iam_member.attachments_viewer,
+    google_storage_bucket_iam_member.ccai_viewer,
   ]
 }

@@ -6,12 +6,14 @@ locals {
     { for entry_point, slug in local.function_slugs : entry_point => "${var.name_prefix}-fn-${slug}" },
     {
       # The trigger identity of StorageObject (events.tf), the identity
-      # Cloud Scheduler calls SweepUnlinked with, and the account CCAI
-      # Platform writes into the CCAI bucket with (storage.tf). These keys
+      # Cloud Scheduler calls SweepUnlinked with, the account CCAI
+      # Platform writes into the CCAI bucket with (storage.tf), and the
+      # identity Cloud Tasks calls OutcomeSend with (tasks.tf). These keys
       # are not entry points.
       storage-trigger = "${var.name_prefix}-storage-trigger"
       sweep-scheduler = "${var.name_prefix}-sweep-scheduler"
       ccaip-writer    = "${var.name_prefix}-ccaip-writer"
+      tasks-invoker   = "${var.name_prefix}-tasks-invoker"
     },
   )
 
@@ -67,8 +69,9 @@ moved {
 # CCAI Platform cannot present a Google identity, so every handler
 # authenticates the call itself (auth_method), and the OAuth function's
 # /authorize, /token, /revoke and /signin endpoints must be reachable by
-# CCAI Platform and by users' browsers. StorageObject and SweepUnlinked are
-# not public: only their trigger or scheduler account may invoke them.
+# CCAI Platform and by users' browsers. StorageObject, SweepUnlinked and
+# OutcomeSend are not public: only their trigger, scheduler or tasks account
+# may invoke them.
 resource "google_cloud_run_service_iam_member" "public_invoker" {
   for_each = { for entry_point, f in local.function_settings : entry_point => f if f.public }
 
@@ -81,28 +84,46 @@ resource "google_cloud_run_service_iam_member" "public_invoker" {
 
 # Files. UploadFile keeps uploads in the attachments bucket (temporary
 # objects under tmp/, then records/<id>/<sha256>) and deletes temporary ones;
-# bucket-level grants, nothing on the project.
+# InboundEmail keeps the files of CCAI Platform's outcome emails there the
+# same way (under email/). Bucket-level grants, nothing on the project.
 resource "google_storage_bucket_iam_member" "attachments_admin" {
+  for_each = toset(["UploadFile", "InboundEmail"])
+
   bucket = google_storage_bucket.attachments.name
   role   = "roles/storage.objectAdmin"
-  member = google_service_account.fn["UploadFile"].member
+  member = google_service_account.fn[each.key].member
+}
+
+moved {
+  from = google_storage_bucket_iam_member.attachments_admin
+  to   = google_storage_bucket_iam_member.attachments_admin["UploadFile"]
 }
 
 # StorageObject reads the files CCAI Platform writes (it never changes
-# them), and UploadFile serves them as downloads once they are linked to a
-# record: read-only access to the CCAI bucket.
+# them), UploadFile serves them as downloads once they are linked to a
+# record, and OutcomeSend attaches a session's transcript and reads its
+# metadata file: read-only access to the CCAI bucket.
 resource "google_storage_bucket_iam_member" "ccai_viewer" {
-  for_each = toset(["StorageObject", "UploadFile"])
+  for_each = toset(["StorageObject", "UploadFile", "OutcomeSend"])
 
   bucket = local.ccai_bucket_name
   role   = "roles/storage.objectViewer"
   member = google_service_account.fn[each.key].member
 }
 
-# The two functions that publish the CRM's events (attachment.added,
-# session.ended).
+# OutcomeSend reads the files kept in the attachments bucket too (uploaded,
+# or from CCAI Platform's outcome emails).
+resource "google_storage_bucket_iam_member" "attachments_viewer" {
+  bucket = google_storage_bucket.attachments.name
+  role   = "roles/storage.objectViewer"
+  member = google_service_account.fn["OutcomeSend"].member
+}
+
+# The functions that publish the CRM's events (attachment.added,
+# session.ended): those that link files to records or apply session
+# metadata (shared/ingest).
 resource "google_pubsub_topic_iam_member" "publisher" {
-  for_each = toset(["StorageObject", "UploadFile"])
+  for_each = toset(["StorageObject", "UploadFile", "InboundEmail", "CreateRecord", "UpdateRecord"])
 
   project = var.project_id
   topic   = google_pubsub_topic.events.name
@@ -152,6 +173,54 @@ resource "google_cloud_run_service_iam_member" "scheduler_invoker" {
   service  = google_cloudfunctions2_function.fn["SweepUnlinked"].name
   role     = "roles/run.invoker"
   member   = google_service_account.sweep_scheduler.member
+}
+
+# The identity Cloud Tasks calls OutcomeSend with: each task on the outcome
+# queue carries an OIDC token of this account (CRM_OUTCOME_TASK_SERVICE_ACCOUNT)
+# whose audience is OutcomeSend's URL (CRM_OUTCOME_SEND_URL). It may invoke
+# that one function and nothing else.
+resource "google_service_account" "tasks_invoker" {
+  project      = var.project_id
+  account_id   = local.service_account_ids["tasks-invoker"]
+  display_name = "CRM outcome email tasks"
+  description  = "Cloud Tasks calls the OutcomeSend function as this account."
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_cloud_run_service_iam_member" "tasks_invoker" {
+  project  = var.project_id
+  location = google_cloudfunctions2_function.outcome_send.location
+  service  = google_cloudfunctions2_function.outcome_send.name
+  role     = "roles/run.invoker"
+  member   = google_service_account.tasks_invoker.member
+}
+
+# The functions that schedule outcome emails (schedules_outcome in
+# functions.tf) may create tasks on the outcome queue, and act as the tasks
+# invoker: Cloud Tasks gives a task an OIDC token of an account only if its
+# creator may use that account (iam.serviceAccounts.actAs). Both granted on
+# the queue and the account alone, not the project.
+locals {
+  outcome_schedulers = toset([for entry_point, f in local.function_settings : entry_point if f.schedules_outcome])
+}
+
+resource "google_cloud_tasks_queue_iam_member" "enqueuer" {
+  for_each = local.outcome_schedulers
+
+  project  = var.project_id
+  location = google_cloud_tasks_queue.outcome.location
+  name     = google_cloud_tasks_queue.outcome.name
+  role     = "roles/cloudtasks.enqueuer"
+  member   = google_service_account.fn[each.key].member
+}
+
+resource "google_service_account_iam_member" "tasks_invoker_user" {
+  for_each = local.outcome_schedulers
+
+  service_account_id = google_service_account.tasks_invoker.name
+  role               = "roles/iam.serviceAccountUser"
+  member             = google_service_account.fn[each.key].member
 }
 
 # Each function may read exactly the secrets it gets as environment variables

@@ -36,6 +36,11 @@ output "events_topic" {
   value       = google_pubsub_topic.events.name
 }
 
+output "outcome_queue" {
+  description = "Full name of the Cloud Tasks queue of the CRM's outcome emails (CRM_OUTCOME_QUEUE), projects/P/locations/L/queues/Q: gcloud tasks list --queue=<its last part> --location=<region> shows the emails waiting or retrying."
+  value       = local.outcome_queue
+}
+
 output "ccaip_writer_service_account" {
   description = "Service account for the CCAI Platform portal's external storage (\"Service Account (Bucket Owner)\"): Storage Object Admin on the CCAI bucket. Make its key with gcloud (README.md)."
   value       = google_service_account.ccaip_writer.email

@@ -33,6 +33,7 @@ locals {
     "admin-password-hash"  = "CRM_ADMIN_PASSWORD_HASH"
     "google-client-secret" = "CRM_GOOGLE_CLIENT_SECRET"
     "inbound-path-secret"  = "CRM_INBOUND_PATH_SECRET"
+    "smtp-password"        = "CRM_SMTP_PASSWORD"
   }
 
   # Which secrets exist. Secret Manager rejects an empty version, so a secret
@@ -48,6 +49,7 @@ locals {
     "admin-password-hash"  = nonsensitive(var.admin_password_hash != "")
     "google-client-secret" = nonsensitive(var.google_client_secret != "")
     "inbound-path-secret"  = nonsensitive(var.inbound_path_secret != "")
+    "smtp-password"        = nonsensitive(var.smtp_password != "")
   }
   secret_names = toset([for name, wanted in local.secret_wanted : name if wanted])
 
@@ -61,6 +63,7 @@ locals {
     "admin-password-hash"  = var.admin_password_hash
     "google-client-secret" = var.google_client_secret
     "inbound-path-secret"  = var.inbound_path_secret
+    "smtp-password"        = var.smtp_password
   }
 
   # The secrets a Generic API function (and ReadAPI) checks requests
@@ -72,11 +75,12 @@ locals {
     oauth         = ["signing-key", "oauth-clients"]
   }[var.auth_method]
 
-  # Secrets the OAuth function reads, if they exist.
-  oauth_function_secrets = ["signing-key", "session-key", "oauth-clients", "admin-password-hash", "google-client-secret"]
-
-  # Secrets only one function reads besides the method's, if they exist.
+  # Secrets only some functions read, if they exist: the OAuth function's,
+  # the SMTP password OutcomeSend sends the outcome emails with, and the
+  # path secret of InboundEmail.
   own_secrets = {
+    OAuth        = ["signing-key", "session-key", "oauth-clients", "admin-password-hash", "google-client-secret"]
+    OutcomeSend  = ["smtp-password"]
     InboundEmail = ["inbound-path-secret"]
   }
 
@@ -84,10 +88,9 @@ locals {
   function_secrets = {
     for entry_point in keys(local.functions) :
     entry_point => [
-      # The OAuth function reads the method's secrets too: every function
-      # checks the whole configuration at start.
-      for name in concat(entry_point == "OAuth" ? distinct(concat(local.oauth_function_secrets, local.auth_method_secrets)) : local.auth_method_secrets,
-      lookup(local.own_secrets, entry_point, [])) :
+      # Those functions read the method's secrets too: every function checks
+      # the whole configuration at start.
+      for name in distinct(concat(lookup(local.own_secrets, entry_point, []), local.auth_method_secrets)) :
       name if contains(local.secret_names, name)
     ]
   }

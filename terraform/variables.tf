@@ -349,6 +349,86 @@ variable "unlinked_after" {
   }
 }
 
+# The CRM's own session outcome emails (tasks.tf). Who gets them is set in the
+# CRM (the OutcomeSettings function), not here; these say how they are sent.
+
+variable "outcome_from" {
+  description = "From address of the CRM's outcome emails, such as \"CRM <crm@example.com>\" or crm@example.com (CRM_OUTCOME_FROM). Required when smtp_addr is set; an address the SMTP relay may send from."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.outcome_from == "" || can(regex("^([^<>\"@,;:\\\\\\s][^<>\"@,;:\\\\\\r\\n]* <[^@\\s<>,]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+>|[^@\\s<>,]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+)$", var.outcome_from))
+    error_message = "outcome_from must be an email address (crm@example.com) or a name and an address (CRM <crm@example.com>; no quotes, commas or colons in the name)."
+  }
+
+  validation {
+    condition     = var.smtp_addr == "" || var.outcome_from != ""
+    error_message = "smtp_addr is set: outcome_from (the From address of the outcome emails) must be set too."
+  }
+}
+
+variable "smtp_addr" {
+  description = "SMTP relay the outcome emails go through, as host:port, such as smtp.sendgrid.net:587 (CRM_SMTP_ADDR). Empty (the default): no outcome email is sent; the queue is still created."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.smtp_addr == "" || can(regex("^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*:[1-9][0-9]{0,4}$", var.smtp_addr)) && try(tonumber(split(":", var.smtp_addr)[1]) <= 65535, false)
+    error_message = "smtp_addr must be empty or host:port, such as smtp.sendgrid.net:587 (a host name or IPv4 address, and a port from 1 to 65535)."
+  }
+}
+
+variable "smtp_tls" {
+  description = "How the connection to smtp_addr is secured (CRM_SMTP_TLS): \"starttls\" (the default: a plain connection upgraded with STARTTLS, which the server must offer; port 587 or 25) or \"tls\" (TLS from the start; port 465)."
+  type        = string
+  default     = "starttls"
+
+  validation {
+    condition     = contains(["starttls", "tls"], var.smtp_tls)
+    error_message = "smtp_tls must be \"starttls\" or \"tls\"."
+  }
+}
+
+variable "smtp_username" {
+  description = "User name for SMTP authentication at smtp_addr, such as \"apikey\" for SendGrid (CRM_SMTP_USERNAME). Empty: no authentication."
+  type        = string
+  default     = ""
+}
+
+variable "smtp_password" {
+  description = "Password for SMTP authentication (the SendGrid API key, for example). Stored in the secret <name_prefix>-smtp-password (CRM_SMTP_PASSWORD), read by OutcomeSend only."
+  type        = string
+  default     = ""
+  sensitive   = true
+}
+
+variable "outcome_delay" {
+  description = "How long after a session's end its outcome email goes out, as a Go duration from 0 to 720h such as 15m, 90s or 1h30m (CRM_OUTCOME_DELAY). CCAI Platform sends its own about 15 minutes after; the delay gives the session's metadata time to arrive."
+  type        = string
+  default     = "15m"
+
+  validation {
+    # What Go's time.ParseDuration accepts in hours, minutes, seconds and
+    # milliseconds ("0" alone too), and at most 720h (30 days).
+    condition = can(regex("^(0|([0-9]+(\\.[0-9]+)?(h|m|s|ms))+)$", var.outcome_delay)) && try(sum(concat([0], [
+      for p in regexall("([0-9.]+)(ms|h|m|s)", var.outcome_delay) : tonumber(p[0]) * { h = 3600, m = 60, s = 1, ms = 0.001 }[p[1]]
+    ])) <= 720 * 3600, false)
+    error_message = "outcome_delay must be a Go duration from 0 to 720h in hours, minutes, seconds or milliseconds, such as 15m, 90s or 1h30m."
+  }
+}
+
+variable "outcome_max_attempts" {
+  description = "How many times the queue tries to deliver one outcome email task, the first included (the queue's max_attempts; CRM_OUTCOME_MAX_ATTEMPTS). After the last failure OutcomeSend records on the record that the email could not be sent."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.outcome_max_attempts >= 1 && var.outcome_max_attempts <= 100 && floor(var.outcome_max_attempts) == var.outcome_max_attempts
+    error_message = "outcome_max_attempts must be a whole number from 1 to 100."
+  }
+}
+
 # Warnings, not errors: a deployment without credentials is valid but answers
 # every CCAI Platform call with 401.
 check "credentials_for_auth_method" {
@@ -377,5 +457,12 @@ check "oauth_sign_in" {
   assert {
     condition     = var.google_client_id == "" || length(var.allowed_users) > 0
     error_message = "google_client_id is set but allowed_users is empty: no Google account may sign in."
+  }
+}
+
+check "outcome_email_smtp" {
+  assert {
+    condition     = (var.smtp_username != "") == nonsensitive(var.smtp_password != "")
+    error_message = "SMTP authentication needs both smtp_username and smtp_password; only one is set."
   }
 }
