@@ -23,6 +23,7 @@ import (
 	"example.com/crm/functions/findaccountbyid"
 	"example.com/crm/functions/findrecord"
 	"example.com/crm/functions/inboundemail"
+	"example.com/crm/functions/outcomesend"
 	"example.com/crm/functions/outcomesettings"
 	"example.com/crm/functions/readapi"
 	"example.com/crm/functions/storageobject"
@@ -36,9 +37,11 @@ import (
 	"example.com/crm/shared/gcpfirestore"
 	"example.com/crm/shared/gcppubsub"
 	"example.com/crm/shared/gcpstorage"
+	"example.com/crm/shared/gcptasks"
 	"example.com/crm/shared/ingest"
 	"example.com/crm/shared/logging"
 	"example.com/crm/shared/oauthserver"
+	"example.com/crm/shared/outcome"
 	"example.com/crm/shared/signin"
 )
 
@@ -69,6 +72,15 @@ func init() {
 		}
 		return inboundemail.New(d.opts, inboundemail.Handler{Ingest: d.ingest(), Blobs: blobs, Bucket: d.cfg.AttachmentsBucket,
 			Senders: d.cfg.InboundSenders, PathSecret: d.cfg.InboundPathSecret, Log: d.log})
+	}))
+	functions.HTTP("OutcomeSend", lazy(func(d *deps) http.Handler {
+		blobs, err := d.blobs()
+		o := d.cfg.Outcome
+		if err != nil || o.SMTPAddr == "" {
+			return failing(d, errors.Join(err, errIf(o.SMTPAddr == "", "CRM_SMTP_ADDR is not set: outcome emails cannot be sent")))
+		}
+		return outcomesend.Handler{Sender: outcome.Sender{Store: d.store, Records: d.store, Attachments: d.store, Blobs: blobs,
+			Mail: o.SMTP(), From: o.From, MaxAttempts: o.MaxAttempts, Log: d.log}}
 	}))
 	functions.HTTP("OutcomeSettings", lazy(func(d *deps) http.Handler { return outcomesettings.New(d.opts, d.store) }))
 	functions.HTTP("SweepUnlinked", lazy(func(d *deps) http.Handler {
@@ -111,6 +123,7 @@ func errIf(cond bool, msg string) error {
 type deps struct {
 	blobs   func() (*gcpstorage.Store, error)
 	publish func() (*gcppubsub.Publisher, error)
+	tasks   func() (*gcptasks.Queue, error)
 	cfg     config.Config
 	store   *gcpfirestore.Store
 	opts    ccai.Options
@@ -133,6 +146,10 @@ var instance = sync.OnceValues(func() (*deps, error) {
 	}
 	d := &deps{cfg: cfg, store: store, log: log, limiter: auth.NewLimiter(),
 		blobs: sync.OnceValues(func() (*gcpstorage.Store, error) { return gcpstorage.Open(context.Background()) }),
+		tasks: sync.OnceValues(func() (*gcptasks.Queue, error) {
+			o := cfg.Outcome
+			return gcptasks.Open(context.Background(), o.Queue, o.SendURL, o.TaskServiceAccount, o.TasksEmulatorHost)
+		}),
 		publish: sync.OnceValues(func() (*gcppubsub.Publisher, error) {
 			return gcppubsub.Open(context.Background(), cfg.Project, cfg.EventsTopic)
 		}),
@@ -210,7 +227,27 @@ func notConfigured(err error) http.Handler {
 // ingest returns the one service that applies session metadata, links
 // files to records and publishes their events.
 func (d *deps) ingest() *ingest.Service {
-	return &ingest.Service{Store: d.store, Events: d.events(), PhoneRegion: d.cfg.PhoneRegion, Log: d.log}
+	s := &ingest.Service{Store: d.store, Events: d.events(), PhoneRegion: d.cfg.PhoneRegion, Log: d.log}
+	if o := d.outcomes(); o != nil {
+		s.Outcomes = o
+	}
+	return s
+}
+
+// outcomes returns the scheduler of outcome emails, or nil when no queue
+// is set (no outcome emails) or it cannot be opened (logged: sessions
+// then get none, which the logs say).
+func (d *deps) outcomes() *outcome.Scheduler {
+	o := d.cfg.Outcome
+	if o.Queue == "" {
+		return nil
+	}
+	q, err := d.tasks()
+	if err != nil {
+		d.log.Error("cloud tasks", "error", err.Error())
+		return nil
+	}
+	return &outcome.Scheduler{Queue: q, Settings: d.store, Delay: o.Delay}
 }
 
 // events returns the events publisher, or nil when no topic is set.

@@ -198,6 +198,9 @@ func printSummary(s *localstack.Stack, ids []sample, took time.Duration) {
 	if e := s.Settings.SessionOutcomeEmail; e != nil {
 		fmt.Printf("\nSession outcome emails (address %s): post a raw message to\n  curl -H 'Content-Type: message/rfc822' --data-binary @email.eml %s\n", e.Address, e.InboundURL)
 	}
+	fmt.Printf("\nThe CRM's own outcome emails: turn them on with PUT %s (e.g. {\"global\":{\"enabled\":true,\"address\":\"team@example.com\"}});\n", s.URLs[portal.OutcomeSettings])
+	fmt.Printf("a finished session's email goes out %s after its end (local Cloud Tasks server %s, queue %s).\n", localstack.DefaultOutcomeDelay, s.Tasks.Addr(), s.OutcomeQueue)
+	fmt.Printf("  %-20s %s (every email the CRM sends; SMTP %s)\n", "Mail web page", s.Mail.Web, s.Mail.SMTP)
 	abs, _ := filepath.Abs(s.SettingsPath)
 	fmt.Printf("\nPortal settings file (what to type into CCAI Platform; tools read it):\n  %s\n", abs)
 	a := s.Settings.Auth

@@ -16,7 +16,8 @@ import (
 type Handler struct {
 	Store crm.RecordStore
 	// Ingest, when set, links the files from external storage that were
-	// waiting for the record's sessions (and publishes their events).
+	// waiting for the record's sessions (and publishes their events), and
+	// schedules the outcome email of a session the update says finished.
 	Ingest *ingest.Service
 }
 
@@ -43,6 +44,11 @@ func (h Handler) Serve(ctx context.Context, req *ccai.Request) (ccai.Response, e
 	if h.Ingest != nil && len(p.Sessions) > 0 {
 		if _, err := h.Ingest.LinkWaiting(ctx, r); err != nil {
 			return ccai.Response{}, err // a retry links them
+		}
+	}
+	if h.Ingest != nil {
+		if err := h.Ingest.FinishedByUpdate(ctx, r, p); err != nil {
+			return ccai.Response{}, err // a retry schedules it
 		}
 	}
 	return ccai.Response{Body: ccai.Record(r)}, nil

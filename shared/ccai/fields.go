@@ -23,6 +23,9 @@ var (
 	EmailIDFields      = []string{"email_id", "email_session_id"}
 	SessionIDFields    = []string{"session_id"}
 	StatusFields       = []string{"status", "state"}
+	// SessionStatusFields hold a session's status in a record update
+	// ("call_status": "finished"); kept as custom fields.
+	SessionStatusFields = []string{"session_status", "call_status", "chat_status", "email_status"}
 	SubjectFields      = []string{"subject", "title", "ticket_subject", "summary"}
 	DescriptionFields  = []string{"description", "ticket_description", "details"}
 	DescriptionHTML    = []string{"description_html", "ticket_description_html"}

@@ -47,33 +47,33 @@ func TestLoad(t *testing.T) {
 		{
 			name: "defaults",
 			env:  minimal(),
-			want: config.Config{FrameAncestors: defaultFrameAncestors, AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, InboundSenders: []string{"no-reply@ccaiplatform.com"}, AdminUsername: "admin", Project: "proj", Database: "(default)", PhoneRegion: "US", RequestTimeout: 4 * time.Second, TransferTimeout: 290 * time.Second,
+			want: config.Config{Outcome: defaultOutcome, FrameAncestors: defaultFrameAncestors, AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, InboundSenders: []string{"no-reply@ccaiplatform.com"}, AdminUsername: "admin", Project: "proj", Database: "(default)", PhoneRegion: "US", RequestTimeout: 4 * time.Second, TransferTimeout: 290 * time.Second,
 				Auth: auth.Config{Method: "custom_header", HeaderName: "X-Api-Key", APIKeys: []string{"0123456789abcdef"}}},
 		},
 		{
 			name: "everything set",
 			env: with(minimal(), "FIRESTORE_DATABASE", "crm", "CRM_PHONE_REGION", "gb", "CRM_REQUEST_TIMEOUT", "2500ms", "CRM_TRANSFER_TIMEOUT", "20m",
 				"CRM_API_KEY_HEADER", "X-Ccaip-Key", "CRM_API_KEYS", " 0123456789abcdef , fedcba9876543210,, "),
-			want: config.Config{FrameAncestors: defaultFrameAncestors, AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, InboundSenders: []string{"no-reply@ccaiplatform.com"}, AdminUsername: "admin", Project: "proj", Database: "crm", PhoneRegion: "GB", RequestTimeout: 2500 * time.Millisecond, TransferTimeout: 20 * time.Minute,
+			want: config.Config{Outcome: defaultOutcome, FrameAncestors: defaultFrameAncestors, AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, InboundSenders: []string{"no-reply@ccaiplatform.com"}, AdminUsername: "admin", Project: "proj", Database: "crm", PhoneRegion: "GB", RequestTimeout: 2500 * time.Millisecond, TransferTimeout: 20 * time.Minute,
 				Auth: auth.Config{Method: "custom_header", HeaderName: "X-Ccaip-Key", APIKeys: []string{"0123456789abcdef", "fedcba9876543210"}}},
 		},
 		{
 			name: "GCP_PROJECT fallback",
 			env:  with(minimal(), "GOOGLE_CLOUD_PROJECT", "", "GCP_PROJECT", "old"),
-			want: config.Config{FrameAncestors: defaultFrameAncestors, AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, InboundSenders: []string{"no-reply@ccaiplatform.com"}, AdminUsername: "admin", Project: "old", Database: "(default)", PhoneRegion: "US", RequestTimeout: 4 * time.Second, TransferTimeout: 290 * time.Second,
+			want: config.Config{Outcome: defaultOutcome, FrameAncestors: defaultFrameAncestors, AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, InboundSenders: []string{"no-reply@ccaiplatform.com"}, AdminUsername: "admin", Project: "old", Database: "(default)", PhoneRegion: "US", RequestTimeout: 4 * time.Second, TransferTimeout: 290 * time.Second,
 				Auth: auth.Config{Method: "custom_header", HeaderName: "X-Api-Key", APIKeys: []string{"0123456789abcdef"}}},
 		},
 		{
 			name: "blank values take the default",
 			env:  with(minimal(), "FIRESTORE_DATABASE", "  ", "CRM_API_KEY_HEADER", "", "CRM_REQUEST_TIMEOUT", " "),
-			want: config.Config{FrameAncestors: defaultFrameAncestors, AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, InboundSenders: []string{"no-reply@ccaiplatform.com"}, AdminUsername: "admin", Project: "proj", Database: "(default)", PhoneRegion: "US", RequestTimeout: 4 * time.Second, TransferTimeout: 290 * time.Second,
+			want: config.Config{Outcome: defaultOutcome, FrameAncestors: defaultFrameAncestors, AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, InboundSenders: []string{"no-reply@ccaiplatform.com"}, AdminUsername: "admin", Project: "proj", Database: "(default)", PhoneRegion: "US", RequestTimeout: 4 * time.Second, TransferTimeout: 290 * time.Second,
 				Auth: auth.Config{Method: "custom_header", HeaderName: "X-Api-Key", APIKeys: []string{"0123456789abcdef"}}},
 		},
 		{
 			name: "basic",
 			env: map[string]string{"GOOGLE_CLOUD_PROJECT": "proj", "CRM_AUTH_METHOD": "basic",
 				"CRM_BASIC_USERNAME": " ccaip ", "CRM_BASIC_PASSWORD": "pw"},
-			want: config.Config{FrameAncestors: defaultFrameAncestors, AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, InboundSenders: []string{"no-reply@ccaiplatform.com"}, AdminUsername: "admin", Project: "proj", Database: "(default)", PhoneRegion: "US", RequestTimeout: 4 * time.Second, TransferTimeout: 290 * time.Second,
+			want: config.Config{Outcome: defaultOutcome, FrameAncestors: defaultFrameAncestors, AccessTokenTTL: time.Hour, CodeTTL: 10 * time.Minute, UnlinkedAfter: time.Hour, InboundSenders: []string{"no-reply@ccaiplatform.com"}, AdminUsername: "admin", Project: "proj", Database: "(default)", PhoneRegion: "US", RequestTimeout: 4 * time.Second, TransferTimeout: 290 * time.Second,
 				Auth: auth.Config{Method: "basic", BasicUsername: "ccaip", BasicPassword: "pw", HeaderName: "X-Api-Key"}},
 		},
 	}
@@ -422,5 +422,70 @@ func TestLoadInboundPathSecret(t *testing.T) {
 				t.Errorf("Load: InboundPathSecret %q (%v), want %q", c.InboundPathSecret, err, tt.want)
 			}
 		})
+	}
+}
+
+var defaultOutcome = config.Outcome{Delay: 15 * time.Minute, MaxAttempts: 10, SMTPSecurity: "starttls"}
+
+func TestLoadOutcome(t *testing.T) {
+	for _, c := range []struct {
+		kv []string
+		ok bool
+	}{
+		{[]string{"CRM_OUTCOME_DELAY", "0"}, true},
+		{[]string{"CRM_OUTCOME_DELAY", "720h"}, true},
+		{[]string{"CRM_OUTCOME_DELAY", "721h"}, false},
+		{[]string{"CRM_OUTCOME_DELAY", "-1s"}, false},
+		{[]string{"CRM_OUTCOME_DELAY", "soon"}, false},
+		{[]string{"CRM_OUTCOME_MAX_ATTEMPTS", "1"}, true},
+		{[]string{"CRM_OUTCOME_MAX_ATTEMPTS", "100"}, true},
+		{[]string{"CRM_OUTCOME_MAX_ATTEMPTS", "0"}, false},
+		{[]string{"CRM_OUTCOME_MAX_ATTEMPTS", "101"}, false},
+		{[]string{"CRM_OUTCOME_FROM", "CRM <crm@example.com>"}, true},
+		{[]string{"CRM_OUTCOME_FROM", "not an address"}, false},
+		{[]string{"CRM_SMTP_ADDR", "smtp.example.com:587", "CRM_OUTCOME_FROM", "crm@example.com"}, true},
+		{[]string{"CRM_SMTP_ADDR", "smtp.example.com:587"}, false}, // no From
+		{[]string{"CRM_SMTP_ADDR", "smtp.example.com", "CRM_OUTCOME_FROM", "crm@example.com"}, false},
+		{[]string{"CRM_SMTP_ADDR", "smtp.example.com:25", "CRM_SMTP_TLS", "none", "CRM_OUTCOME_FROM", "crm@example.com"}, false},
+		{[]string{"CRM_SMTP_ADDR", "127.0.0.1:1025", "CRM_SMTP_TLS", "none", "CRM_OUTCOME_FROM", "crm@example.com"}, true},
+		{[]string{"CRM_SMTP_ADDR", "smtp.example.com:465", "CRM_SMTP_TLS", "ssl", "CRM_OUTCOME_FROM", "crm@example.com"}, false},
+	} {
+		_, err := config.Load(lookup(with(minimal(), c.kv...)))
+		if (err == nil) != c.ok {
+			t.Errorf("Load with %q: %v, want ok %v", c.kv, err, c.ok)
+		}
+	}
+}
+
+// The Terraform variables outcome_delay and outcome_max_attempts have the
+// functions' defaults, and their bounds are ones the functions accept.
+func TestOutcomeMatchesTerraform(t *testing.T) {
+	b, err := os.ReadFile("../../terraform/variables.tf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load(lookup(minimal()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	delay := regexp.MustCompile(`(?s)variable "outcome_delay" \{.*?\n\}`).FindString(string(b))
+	if d := regexp.MustCompile(`default\s*=\s*"([^"]*)"`).FindStringSubmatch(delay); d == nil || d[1] != "15m" || c.Outcome.Delay != 15*time.Minute {
+		t.Errorf("outcome_delay default %v, functions' %v: want both 15m", d, c.Outcome.Delay)
+	}
+	if !strings.Contains(delay, "<= 720 * 3600") || config.MaxOutcomeDelay != 720*time.Hour {
+		t.Errorf("outcome_delay: terraform's bound is not the functions' %v", config.MaxOutcomeDelay)
+	}
+	attempts := regexp.MustCompile(`(?s)variable "outcome_max_attempts" \{.*?\n\}`).FindString(string(b))
+	if d := regexp.MustCompile(`default\s*=\s*([0-9]+)`).FindStringSubmatch(attempts); d == nil || d[1] != strconv.Itoa(c.Outcome.MaxAttempts) {
+		t.Errorf("outcome_max_attempts default %v, want the functions' %d", d, c.Outcome.MaxAttempts)
+	}
+	m := regexp.MustCompile(`var\.outcome_max_attempts >= ([0-9]+) && var\.outcome_max_attempts <= ([0-9]+)`).FindStringSubmatch(attempts)
+	if m == nil {
+		t.Fatalf("outcome_max_attempts: no range validation in %s", attempts)
+	}
+	for _, bound := range m[1:] {
+		if _, err := config.Load(lookup(with(minimal(), "CRM_OUTCOME_MAX_ATTEMPTS", bound))); err != nil {
+			t.Errorf("terraform accepts outcome_max_attempts = %s, the functions refuse it: %v", bound, err)
+		}
 	}
 }

@@ -207,6 +207,11 @@ type RecordStore interface {
 	// MarkEndedNotified records that the session.ended event of session
 	// key of record id went out. Errors: Unavailable.
 	MarkEndedNotified(ctx context.Context, id, key string) error
+	// ReleaseEndedClaim gives back the claim ApplySessionMetadata took on
+	// the session.ended work of session key of record id, when its
+	// sender failed: the next ApplySessionMetadata takes it at once,
+	// without waiting for NotifyLease. Errors: NotFound, Unavailable.
+	ReleaseEndedClaim(ctx context.Context, id, key string) error
 	// AccountRecords lists the account's records, most recently updated
 	// first, with only ID, Subject, Status and UpdatedAt read.
 	// Errors: Unavailable.

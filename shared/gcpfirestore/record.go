@@ -439,6 +439,28 @@ func (s *Store) MarkEndedNotified(ctx context.Context, id, key string) error {
 	return storeError("mark session notified", err)
 }
 
+// ReleaseEndedClaim gives back the session.ended claim of session key of
+// record id, unless the work was done since (EndedNotified).
+func (s *Store) ReleaseEndedClaim(ctx context.Context, id, key string) error {
+	if !validID(id) {
+		return crm.Errorf(crm.NotFound, "record %q not found", id)
+	}
+	ref := s.client.Collection(recordsCol).Doc(id)
+	err := s.client.RunTransaction(ctx, func(ctx context.Context, tx *firestore.Transaction) error {
+		r, err := txRecord(tx, ref)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(r.Sessions, func(x crm.Session) bool { return x.Key() == key })
+		if i < 0 || r.Sessions[i].EndedNotified || r.Sessions[i].EndedClaimedAt.IsZero() {
+			return nil
+		}
+		r.Sessions[i].EndedClaimedAt = time.Time{}
+		return tx.Set(ref, toRecordDoc(r))
+	})
+	return storeError("release session end claim", err)
+}
+
 // txRecord reads a record in a transaction; NotFound when it does not
 // exist.
 func txRecord(tx *firestore.Transaction, ref *firestore.DocumentRef) (crm.Record, error) {

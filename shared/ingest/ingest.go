@@ -14,7 +14,13 @@
 //   - a newer metadata version replaces an older one, an older one changes
 //     nothing (compared in the store's transaction,
 //     crm.RecordStore.ApplySessionMetadata); session.ended goes out once
-//     (the store's notify claim, then MarkEndedNotified): ApplyMetadata;
+//     (the store's notify claim, then MarkEndedNotified, or
+//     ReleaseEndedClaim when it failed): ApplyMetadata, sessionEnded;
+//   - a finished session's outcome email is scheduled once per session,
+//     by the first of its metadata (sessionEnded) and the record update
+//     that says it finished (FinishedByUpdate); outcome.Scheduler names
+//     the task after the session, outcome.Sender decides at send time
+//     and sends once per session and address;
 //   - the metadata file is one attachment per session: ApplyMetadata;
 //   - a file goes to the record holding its session, or waits
 //     (pending_files) until a record gains that session: File, LinkWaiting;
@@ -28,6 +34,7 @@ package ingest
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"example.com/crm/shared/crm"
 )
@@ -48,7 +55,12 @@ type Service struct {
 	// PhoneRegion is the region of end users' numbers without a country
 	// code (accounts made for sessions the CRM never saw).
 	PhoneRegion string
-	Log         *slog.Logger
+	// Outcomes, when set, schedules the outcome email of a session that
+	// finished (outcome.Scheduler).
+	Outcomes interface {
+		SessionFinished(ctx context.Context, recordID, sessionKey string, endedAt time.Time) error
+	}
+	Log *slog.Logger
 }
 
 // Attach stores a on its record (replace: a newer version of the same

@@ -110,15 +110,35 @@ func (s Service) applyMetadata(ctx context.Context, sum metadata.Summary, m Meta
 	if _, err := s.LinkWaiting(ctx, rec); err != nil {
 		return "", err
 	}
-	if notify && s.Events != nil {
-		if err := s.Events.SessionEnded(ctx, rec, sess); err != nil {
-			return "", err // retried: the event must go out
-		}
-		if err := s.Store.MarkEndedNotified(ctx, rec.ID, sess.Key()); err != nil {
+	if notify && (s.Events != nil || s.Outcomes != nil) {
+		if err := s.sessionEnded(ctx, rec, sess, sum); err != nil {
+			// Retried: give the claim back, so that the retry (however
+			// soon) takes it again.
+			if rerr := s.Store.ReleaseEndedClaim(ctx, rec.ID, sess.Key()); rerr != nil {
+				s.Log.WarnContext(ctx, "session end claim not released: the retry waits for its lease", "record", rec.ID, "session", sess.Key(), "error", rerr.Error())
+			}
 			return "", err
 		}
 	}
 	return Linked, nil
+}
+
+// sessionEnded does, once per session, what its end sets off: the
+// session.ended event, and the outcome email of a session that finished
+// (whichever way its end was reported first: UpdateRecord schedules it
+// too, through FinishedByUpdate).
+func (s Service) sessionEnded(ctx context.Context, rec crm.Record, sess crm.Session, sum metadata.Summary) error {
+	if s.Events != nil {
+		if err := s.Events.SessionEnded(ctx, rec, sess); err != nil {
+			return err
+		}
+	}
+	if s.Outcomes != nil && sum.Finished {
+		if err := s.Outcomes.SessionFinished(ctx, rec.ID, sess.Key(), sum.EndedAt); err != nil {
+			return err
+		}
+	}
+	return s.Store.MarkEndedNotified(ctx, rec.ID, sess.Key())
 }
 
 // recordFor finds the session's record: the one CCAI Platform names

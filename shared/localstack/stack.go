@@ -16,13 +16,18 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
+	"cloud.google.com/go/cloudtasks/apiv2/cloudtaskspb"
 	"golang.org/x/crypto/bcrypt"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"example.com/crm/shared/auth"
+	"example.com/crm/shared/mailer"
 	"example.com/crm/shared/portal"
+	"example.com/crm/shared/taskemu"
 )
 
 // Options configure a Stack.
@@ -58,6 +63,14 @@ type Options struct {
 	// (CRM_INBOUND_PATH_SECRET), is generated when empty.
 	InboundAddress    string
 	InboundPathSecret string
+	// OutcomeDelay is how long after a session's end its outcome email
+	// goes out (CRM_OUTCOME_DELAY; DefaultOutcomeDelay when 0, so that
+	// the flow is seen in seconds). The local Cloud Tasks queue retries
+	// a failed send after OutcomeRetry (DefaultOutcomeRetry when 0),
+	// OutcomeMaxAttempts times at most (DefaultOutcomeMaxAttempts).
+	OutcomeDelay       time.Duration
+	OutcomeRetry       time.Duration
+	OutcomeMaxAttempts int
 	// Env adds environment variables to every function.
 	Env []string
 	// Log receives the children's output (io.Discard when nil).
@@ -81,8 +94,24 @@ type Stack struct {
 	// Settings is the portal settings file, written to SettingsPath.
 	Settings     portal.Settings
 	SettingsPath string
+	// Tasks is the local Cloud Tasks server (in this process) and
+	// OutcomeQueue its queue of outcome emails; Mail is the SMTP server
+	// that keeps what the CRM sends (StopMail and StartMail take it down
+	// and up again on the same addresses).
+	Tasks        *taskemu.Server
+	OutcomeQueue string
+	Mail         *Mailpit
+	mailBin      string
+	mailLog      io.Writer
 	procs        []*Process
 }
+
+// The local outcome email settings when Options leave them 0.
+const (
+	DefaultOutcomeDelay       = 3 * time.Second
+	DefaultOutcomeRetry       = time.Second
+	DefaultOutcomeMaxAttempts = 5
+)
 
 // DefaultInboundAddress is the local stack's address for session outcome
 // emails: what an administrator would type in the portal.
@@ -138,6 +167,9 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	if o.InboundPathSecret == "" {
 		o.InboundPathSecret = randomHex(24)
 	}
+	if err := s.startOutcome(ctx, &o); err != nil {
+		return nil, err
+	}
 	addrs := map[string]string{}
 	for i, fn := range portal.Functions {
 		addrs[fn] = fmt.Sprintf("127.0.0.1:%d", o.BasePort+i+1)
@@ -163,6 +195,14 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		"CRM_EVENTS_TOPIC="+eventsTopic,
 		"CRM_ATTACHMENTS_URL="+s.URLs[portal.UploadFile],
 		"CRM_INBOUND_PATH_SECRET="+o.InboundPathSecret,
+		"CLOUD_TASKS_EMULATOR_HOST="+s.Tasks.Addr(),
+		"CRM_OUTCOME_QUEUE="+s.OutcomeQueue,
+		"CRM_OUTCOME_SEND_URL="+s.URLs[portal.OutcomeSend],
+		"CRM_OUTCOME_DELAY="+o.OutcomeDelay.String(),
+		"CRM_OUTCOME_MAX_ATTEMPTS="+strconv.Itoa(o.OutcomeMaxAttempts),
+		"CRM_OUTCOME_FROM=CRM <crm@crm.localhost>",
+		"CRM_SMTP_ADDR="+s.Mail.SMTP,
+		"CRM_SMTP_TLS="+mailer.None,
 	)
 	env = append(env, oauthEnv...)
 	env = append(env, o.Env...)
@@ -197,6 +237,67 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// startOutcome starts the local Cloud Tasks server with the outcome
+// email queue, and mailpit.
+func (s *Stack) startOutcome(ctx context.Context, o *Options) error {
+	if o.OutcomeDelay == 0 {
+		o.OutcomeDelay = DefaultOutcomeDelay
+	}
+	if o.OutcomeRetry == 0 {
+		o.OutcomeRetry = DefaultOutcomeRetry
+	}
+	if o.OutcomeMaxAttempts == 0 {
+		o.OutcomeMaxAttempts = DefaultOutcomeMaxAttempts
+	}
+	addr := "127.0.0.1:0"
+	if o.BasePort != 0 {
+		addr = "127.0.0.1:8123"
+	}
+	var err error
+	if s.Tasks, err = taskemu.Start(taskemu.Options{Addr: addr, Log: prefixed(o.Log, "cloud-tasks")}); err != nil {
+		return fmt.Errorf("local cloud tasks: %w", err)
+	}
+	location := "projects/" + s.Project + "/locations/local"
+	s.OutcomeQueue = location + "/queues/outcome-emails"
+	retry := &cloudtaskspb.RetryConfig{MaxAttempts: int32(o.OutcomeMaxAttempts), MinBackoff: durationpb.New(o.OutcomeRetry),
+		MaxBackoff: durationpb.New(4 * o.OutcomeRetry), MaxDoublings: 2}
+	if _, err := s.Tasks.CreateQueue(ctx, &cloudtaskspb.CreateQueueRequest{Parent: location,
+		Queue: &cloudtaskspb.Queue{Name: s.OutcomeQueue, RetryConfig: retry}}); err != nil {
+		return fmt.Errorf("outcome email queue: %w", err)
+	}
+	if s.mailBin, err = BuildMailpit(ctx, filepath.Join(o.Dir, "bin")); err != nil {
+		return err
+	}
+	s.mailLog = prefixed(o.Log, "mailpit")
+	smtpAddr, webAddr := "127.0.0.1:1025", "127.0.0.1:8025"
+	if o.BasePort == 0 {
+		if smtpAddr, err = FreeAddr(); err != nil {
+			return err
+		}
+		if webAddr, err = FreeAddr(); err != nil {
+			return err
+		}
+	}
+	if s.Mail, err = StartMailpit(ctx, s.mailBin, smtpAddr, webAddr, s.mailLog); err != nil {
+		return err
+	}
+	return nil
+}
+
+// StopMail stops the SMTP server: sends fail (and are retried) until
+// StartMail.
+func (s *Stack) StopMail() { s.Mail.Stop() }
+
+// StartMail starts the SMTP server again on the same addresses, empty.
+func (s *Stack) StartMail(ctx context.Context) error {
+	m, err := StartMailpit(ctx, s.mailBin, s.Mail.SMTP, strings.TrimPrefix(s.Mail.Web, "http://"), s.mailLog)
+	if err != nil {
+		return err
+	}
+	s.Mail = m
+	return nil
 }
 
 // startEmulators starts the emulators the options do not name.
@@ -324,6 +425,12 @@ func (s *Stack) Stop() {
 		s.procs[i].Stop()
 	}
 	s.procs = nil
+	if s.Mail != nil {
+		s.Mail.Stop()
+	}
+	if s.Tasks != nil {
+		s.Tasks.Stop()
+	}
 }
 
 // Build compiles cmd/function into dir/bin and returns its path.

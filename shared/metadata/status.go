@@ -44,3 +44,10 @@ func ended(status string) (ended, finished bool) {
 	s := strings.ToLower(strings.TrimSpace(status))
 	return finalStatuses[s], s == "finished"
 }
+
+// Finished reports whether a session status, as files or the Generic API
+// give it ("finished", or its code "8"), says the session finished.
+func Finished(status string) bool {
+	_, finished := ended(statusName(strings.TrimSpace(status)))
+	return finished
+}

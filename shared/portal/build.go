@@ -26,6 +26,7 @@ const (
 	SweepUnlinked      = "SweepUnlinked"
 	OutcomeSettings    = "OutcomeSettings"
 	InboundEmail       = "InboundEmail"
+	OutcomeSend        = "OutcomeSend"
 )
 
 // EntryPoints lists the functions of the Generic API and the read API.
@@ -33,8 +34,8 @@ var EntryPoints = []string{FindAccountByQuery, FindAccountByID, CreateAccount, F
 
 // Functions lists every function of a deployment: EntryPoints and those
 // CCAI Platform does not call (the storage trigger, the sweep, the outcome
-// email settings).
-var Functions = append(append([]string{}, EntryPoints...), StorageObject, SweepUnlinked, OutcomeSettings, InboundEmail)
+// email settings, the inbound and outbound outcome emails).
+var Functions = append(append([]string{}, EntryPoints...), StorageObject, SweepUnlinked, OutcomeSettings, InboundEmail, OutcomeSend)
 
 // Input is what a deployment knows about itself.
 type Input struct {
