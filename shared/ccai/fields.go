@@ -26,12 +26,12 @@ var (
 	// SessionStatusFields hold a session's status in a record update
 	// ("call_status": "finished"); kept as custom fields.
 	SessionStatusFields = []string{"session_status", "call_status", "chat_status", "email_status"}
-	SubjectFields      = []string{"subject", "title", "ticket_subject", "summary"}
-	DescriptionFields  = []string{"description", "ticket_description", "details"}
-	DescriptionHTML    = []string{"description_html", "ticket_description_html"}
-	CommentBodyFields  = []string{"comment", "body", "comment_body", "text", "note", "message", "content"}
-	CommentHTMLFields  = []string{"html", "is_html", "format", "content_type", "text_format"}
-	QueryFields        = []string{"q", "query", "criteria", "search", "filter", "where"}
+	SubjectFields       = []string{"subject", "title", "ticket_subject", "summary"}
+	DescriptionFields   = []string{"description", "ticket_description", "details"}
+	DescriptionHTML     = []string{"description_html", "ticket_description_html"}
+	CommentBodyFields   = []string{"comment", "body", "comment_body", "text", "note", "message", "content"}
+	CommentHTMLFields   = []string{"html", "is_html", "format", "content_type", "text_format"}
+	QueryFields         = []string{"q", "query", "criteria", "search", "filter", "where"}
 )
 
 // SessionFields are the parameters that name a session, with the kind of
