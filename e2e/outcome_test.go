@@ -37,7 +37,7 @@ func TestOutcomeEmails(t *testing.T) {
 	qDown, toDown := queue("3")
 	qFailing, toFailing := queue("4")
 	settings := map[string]any{"global": map[string]any{"enabled": false, "address": ""}, "queues": map[string]any{
-		qFinished: map[string]any{"enabled": true, "address": toFinished},
+		qFinished:  map[string]any{"enabled": true, "address": toFinished},
 		qAbandoned: map[string]any{"enabled": true, "address": toAbandoned},
 		qDown:      map[string]any{"enabled": true, "address": toDown},
 		qFailing:   map[string]any{"enabled": true, "address": toFailing},
