@@ -79,8 +79,8 @@ func init() {
 		if err != nil || o.SMTPAddr == "" {
 			return failing(d, errors.Join(err, errIf(o.SMTPAddr == "", "CRM_SMTP_ADDR is not set: outcome emails cannot be sent")))
 		}
-		return outcomesend.Handler{Sender: outcome.Sender{Store: d.store, Records: d.store, Attachments: d.store, Blobs: blobs,
-			Mail: o.SMTP(), From: o.From, MaxAttempts: o.MaxAttempts, Log: d.log}}
+		return outcomesend.New(outcome.Sender{Store: d.store, Records: d.store, Attachments: d.store, Blobs: blobs,
+			Mail: o.SMTP(), From: o.From, MaxAttempts: o.MaxAttempts, Log: d.log}, d.log)
 	}))
 	functions.HTTP("OutcomeSettings", lazy(func(d *deps) http.Handler { return outcomesettings.New(d.opts, d.store) }))
 	functions.HTTP("SweepUnlinked", lazy(func(d *deps) http.Handler {

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"example.com/crm/shared/crm"
+	"example.com/crm/shared/dbcost"
 	"example.com/crm/shared/gcpfirestore"
 	"example.com/crm/shared/gcpstorage"
 	"example.com/crm/shared/ingest"
@@ -132,8 +133,22 @@ var on = outcome.Settings{Global: outcome.Setting{Enabled: true, Address: "team@
 func TestSendOnce(t *testing.T) {
 	e := newSenderEnv(t, on)
 	task := e.session(t, 7001, "finished")
-	e.send(t, task, 1, outcome.Sent, "")
-	e.send(t, task, 1, outcome.AlreadySent, "") // redelivered
+	// Firestore operations of one email sent, and of a redelivery: the
+	// record, its attachments (one here), the settings, the claim, the sent
+	// mark.
+	for _, c := range []struct {
+		want          outcome.Result
+		reads, writes int64
+	}{{outcome.Sent, 3, 2}, {outcome.AlreadySent, 4, 0}} {
+		ctx, cost := dbcost.WithCounter(context.Background())
+		if got, err := e.sender.Send(ctx, task, 1); got != c.want || err != nil {
+			t.Fatalf("Send: %q %v, want %q", got, err, c.want)
+		}
+		t.Logf("%s: %d reads, %d writes", c.want, cost.Reads(), cost.Writes())
+		if cost.Reads() != c.reads || cost.Writes() != c.writes {
+			t.Errorf("%s: %d reads, %d writes; want %d and %d", c.want, cost.Reads(), cost.Writes(), c.reads, c.writes)
+		}
+	}
 	e.send(t, task, 2, outcome.AlreadySent, "")
 	if len(e.mail.sent) != 1 || e.mail.sent[0] != "team@example.com" {
 		t.Errorf("sent %v, want one email to team@example.com", e.mail.sent)
