@@ -42,4 +42,3 @@ func TestBadTasks(t *testing.T) {
 		}
 	}
 }
-
