@@ -43,16 +43,8 @@ func TestOutcomeEmails(t *testing.T) {
 		qFailing:   map[string]any{"enabled": true, "address": toFailing},
 	}}
 	body, _ := json.Marshal(settings)
-	req, _ := http.NewRequest(http.MethodPut, stack.URLs["OutcomeSettings"], bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(key.Key, key.Value)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("PUT outcome settings: %d", resp.StatusCode)
+	if status := apiJSON(t, http.MethodPut, stack.URLs["OutcomeSettings"], string(body)); status != http.StatusOK {
+		t.Fatalf("PUT outcome settings: %d", status)
 	}
 
 	t.Run("finished session reported three times", func(t *testing.T) {
@@ -243,8 +235,15 @@ func waitChat(t *testing.T, id string) string {
 
 func updateRecord(t *testing.T, recordID, body string) int {
 	t.Helper()
+	return apiJSON(t, http.MethodPatch, stack.URLs["UpdateRecord"]+"/records/"+recordID, body)
+}
+
+// apiJSON sends a JSON body with the Generic API's key and returns the
+// status.
+func apiJSON(t *testing.T, method, url, body string) int {
+	t.Helper()
 	key := newPlayer(t).Settings.Auth.CustomHeader[0]
-	req, _ := http.NewRequest(http.MethodPatch, stack.URLs["UpdateRecord"]+"/records/"+recordID, strings.NewReader(body))
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(key.Key, key.Value)
 	resp, err := http.DefaultClient.Do(req)
