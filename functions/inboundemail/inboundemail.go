@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"example.com/crm/shared/ccai"
 	"example.com/crm/shared/crm"
@@ -40,12 +41,20 @@ type Handler struct {
 	Log        *slog.Logger
 }
 
+// Timeout bounds the handling of one email: below the function's timeout
+// (Terraform: 60 s), far above the Generic API's request timeout.
+const Timeout = 50 * time.Second
+
 // New returns the HTTP handler: POST with the email (Content-Type
 // message/rfc822 or multipart/form-data) answers 202 with what became of
 // it. The same email delivered again changes nothing and answers 202 too.
 func New(o ccai.Options, h Handler) http.Handler {
 	o.Methods = []string{http.MethodPost}
 	o.RawBody = true // inboundmail.Parse reads the body, up to inboundmail.MaxMessageBytes
+	// A mail gateway is not CCAI Platform's API client: its deadline is
+	// not the Generic API's few seconds, and an email of up to 25 MiB is
+	// read, parsed and stored within it.
+	o.Timeout = Timeout
 	if h.PathSecret != "" {
 		o.Auth = o.Auth.WithPathSecret(h.PathSecret)
 	}
