@@ -228,7 +228,8 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	}
 	s.Settings, err = portal.Build(portal.Input{URLs: s.URLs, Auth: o.Auth, OAuth: oauthClient,
 		ExternalStorage: &portal.ExternalStorage{Provider: "gcs", Bucket: s.CCAIBucket, Endpoint: "http://" + s.GCSHost + "/storage/v1/"},
-		InboundAddress:  o.InboundAddress, InboundPathSecret: o.InboundPathSecret})
+		InboundAddress:  o.InboundAddress, InboundPathSecret: o.InboundPathSecret,
+		TestLogin: &portal.Login{Username: "admin", Password: o.AdminPassword}})
 	if err != nil {
 		return nil, err
 	}

@@ -62,6 +62,8 @@ type Input struct {
 	// when there is an address to type).
 	InboundAddress    string
 	InboundPathSecret string
+	// TestLogin: local runs only (the local administrator).
+	TestLogin *Login
 }
 
 // OAuthClient is the registered OAuth client of CCAI Platform.
@@ -93,6 +95,7 @@ func Build(in Input) (Settings, error) {
 			RecordURL:  u(ReadAPI, "/records/{RECORD_ID}"),
 		},
 	}
+	s.TestLogin = in.TestLogin
 	if s.PhoneNumberFormat == "" {
 		s.PhoneNumberFormat = "e164"
 	}

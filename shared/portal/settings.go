@@ -22,6 +22,9 @@ type Settings struct {
 	SessionOutcomeEmail      *SessionOutcomeEmail `json:"session_outcome_email,omitempty"`
 	ExternalStorage          *ExternalStorage     `json:"external_storage,omitempty"`
 	CRMAPI                   CRMAPI               `json:"crm_api"`
+	// TestLogin (local runs only, never in a deployed file): the CRM user
+	// tools sign in as on the CRM's sign-in page to open its pages.
+	TestLogin *Login `json:"test_login,omitempty"`
 }
 
 // Auth is "Settings > Developer Settings > CRM" authentication.
