@@ -25,6 +25,7 @@ import (
 	"example.com/crm/functions/inboundemail"
 	"example.com/crm/functions/outcomesend"
 	"example.com/crm/functions/outcomesettings"
+	"example.com/crm/functions/pages"
 	"example.com/crm/functions/readapi"
 	"example.com/crm/functions/storageobject"
 	"example.com/crm/functions/sweep"
@@ -86,6 +87,7 @@ func init() {
 	functions.HTTP("SweepUnlinked", lazy(func(d *deps) http.Handler {
 		return sweep.Handler{Store: d.store, After: d.cfg.UnlinkedAfter, Log: d.log}
 	}))
+	functions.HTTP("Pages", lazy(buildPages))
 	functions.CloudEvent("StorageObject", storageObject)
 }
 
@@ -209,6 +211,30 @@ var lazyOAuth = lazy(func(d *deps) http.Handler {
 	}
 	return (&oauthserver.Server{Provider: provider, Signin: si, SigninErr: err, Limiter: d.limiter, Log: d.log, FrameAncestors: d.cfg.FrameAncestors}).Handler()
 })
+
+// buildPages serves the agents' pages with their own sign-in (cookies
+// are per host: each function has its own).
+func buildPages(d *deps) http.Handler {
+	if len(d.cfg.SessionKey) == 0 {
+		return failing(d, errors.New("CRM_SESSION_KEY is not set: the pages need it"))
+	}
+	si, err := signin.New(signin.Config{
+		SessionKey: d.cfg.SessionKey, Sessions: d.store.Sessions(), AdminUsername: d.cfg.AdminUsername, AdminPasswordHash: d.cfg.AdminPasswordHash,
+		Google:       signin.GoogleConfig{ClientID: d.cfg.GoogleClientID, ClientSecret: d.cfg.GoogleClientSecret},
+		AllowedUsers: d.cfg.AllowedUsers, Limiter: d.limiter, Log: d.log,
+	})
+	if err != nil {
+		return failing(d, err)
+	}
+	cfg := pages.Config{Accounts: d.store, Records: d.store, Attachments: d.store, Sessions: d.store, Signin: si,
+		FrameAncestors: d.cfg.FrameAncestors, PhoneRegion: d.cfg.PhoneRegion, Client: auth.ClientAddr, Log: d.log}
+	if blobs, err := d.blobs(); err == nil {
+		cfg.Blobs = blobs
+	} else {
+		d.log.Error("pages: cloud storage (downloads answer 503)", "error", err.Error())
+	}
+	return pages.New(cfg)
+}
 
 // failing logs a configuration error and answers every request with it.
 func failing(d *deps, err error) http.Handler {

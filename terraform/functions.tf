@@ -26,6 +26,9 @@ locals {
     # CCAI Platform's session outcome emails from an inbound mail gateway
     # (up to 25 MiB, parsed in memory).
     InboundEmail = { description = "Session outcome emails received", memory = "512M", schedules_outcome = true }
+    # The agents' pages (accounts, records, search, attachment downloads)
+    # with their own sign-in: cookies are per host.
+    Pages = { description = "CRM pages for agents" }
 
     # Sends one outcome email (Cloud Tasks calls it for each task on the
     # outcome queue, tasks.tf). Its own resource

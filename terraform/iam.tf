@@ -101,10 +101,11 @@ moved {
 
 # StorageObject reads the files CCAI Platform writes (it never changes
 # them), UploadFile serves them as downloads once they are linked to a
-# record, and OutcomeSend attaches a session's transcript and reads its
-# metadata file: read-only access to the CCAI bucket.
+# record, OutcomeSend attaches a session's transcript and reads its
+# metadata file, and Pages serves them to signed-in agents: read-only
+# access to the CCAI bucket.
 resource "google_storage_bucket_iam_member" "ccai_viewer" {
-  for_each = toset(["StorageObject", "UploadFile", "OutcomeSend"])
+  for_each = toset(["StorageObject", "UploadFile", "OutcomeSend", "Pages"])
 
   bucket = local.ccai_bucket_name
   role   = "roles/storage.objectViewer"
@@ -112,11 +113,19 @@ resource "google_storage_bucket_iam_member" "ccai_viewer" {
 }
 
 # OutcomeSend reads the files kept in the attachments bucket too (uploaded,
-# or from CCAI Platform's outcome emails).
+# or from CCAI Platform's outcome emails), and Pages serves them to
+# signed-in agents.
 resource "google_storage_bucket_iam_member" "attachments_viewer" {
+  for_each = toset(["OutcomeSend", "Pages"])
+
   bucket = google_storage_bucket.attachments.name
   role   = "roles/storage.objectViewer"
-  member = google_service_account.fn["OutcomeSend"].member
+  member = google_service_account.fn[each.key].member
+}
+
+moved {
+  from = google_storage_bucket_iam_member.attachments_viewer
+  to   = google_storage_bucket_iam_member.attachments_viewer["OutcomeSend"]
 }
 
 # The functions that publish the CRM's events (attachment.added,

@@ -76,10 +76,11 @@ locals {
   }[var.auth_method]
 
   # Secrets only some functions read, if they exist: the OAuth function's,
-  # the SMTP password OutcomeSend sends the outcome emails with, and the
-  # path secret of InboundEmail.
+  # the SMTP password OutcomeSend sends the outcome emails with, the path
+  # secret of InboundEmail, and the sign-in secrets of the agent pages.
   own_secrets = {
     OAuth        = ["signing-key", "session-key", "oauth-clients", "admin-password-hash", "google-client-secret"]
+    Pages        = ["session-key", "admin-password-hash", "google-client-secret"]
     OutcomeSend  = ["smtp-password"]
     InboundEmail = ["inbound-path-secret"]
   }

@@ -220,6 +220,11 @@ func printSummary(s *localstack.Stack, ids []sample, took time.Duration) {
 		fmt.Printf("  %-15s account %s\n", x.who, strings.ReplaceAll(s.Settings.CRMAPI.AccountURL, "{ACCOUNT_ID}", x.accountID))
 		fmt.Printf("  %-15s record  %s\n", "", strings.ReplaceAll(s.Settings.CRMAPI.RecordURL, "{RECORD_ID}", x.recordID))
 	}
+	fmt.Printf("\nAgent pages (sign in as the local administrator): %s\n", s.URLs[portal.Pages])
+	for _, x := range ids {
+		fmt.Printf("  %-15s account %s/accounts/%s\n", x.who, s.URLs[portal.Pages], x.accountID)
+		fmt.Printf("  %-15s record  %s/records/%s\n", "", s.URLs[portal.Pages], x.recordID)
+	}
 	fmt.Printf("\nTry:\n  curl -s %s '%s?phone=%%2A222%%2A333%%2A4444'\n", curlAuth, s.Settings.Endpoints.FindAccountByQuery.URL)
 	fmt.Printf("\nLogs: %s. Stop with Ctrl-C.\n", filepath.Join(filepath.Dir(abs), "stack.log"))
 }

@@ -296,3 +296,17 @@ func NationalDigits(e164 string) string {
 	}
 	return phonenumbers.GetNationalSignificantNumber(n)
 }
+
+// Display returns an E.164 number formatted for reading
+// ("+1 222-333-4444", "+44 20 7946 0958"), or e164 as given when it is
+// not one.
+func Display(e164 string) string {
+	if !isE164(e164) {
+		return e164
+	}
+	n, err := phonenumbers.Parse(e164, defaultRegion)
+	if err != nil {
+		return e164
+	}
+	return phonenumbers.Format(n, phonenumbers.INTERNATIONAL)
+}

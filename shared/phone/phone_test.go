@@ -315,3 +315,16 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestDisplay(t *testing.T) {
+	for in, want := range map[string]string{
+		"+12223334444":  "+1 222-333-4444",
+		"+442079460958": "+44 20 7946 0958",
+		"2223334444":    "2223334444", // not E.164: as given
+		"":              "",
+	} {
+		if got := Display(in); got != want {
+			t.Errorf("Display(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -27,6 +27,7 @@ const (
 	OutcomeSettings    = "OutcomeSettings"
 	InboundEmail       = "InboundEmail"
 	OutcomeSend        = "OutcomeSend"
+	Pages              = "Pages"
 )
 
 // EntryPoints lists the functions of the Generic API and the read API.
@@ -34,8 +35,8 @@ var EntryPoints = []string{FindAccountByQuery, FindAccountByID, CreateAccount, F
 
 // Functions lists every function of a deployment: EntryPoints and those
 // CCAI Platform does not call (the storage trigger, the sweep, the outcome
-// email settings, the inbound and outbound outcome emails).
-var Functions = append(append([]string{}, EntryPoints...), StorageObject, SweepUnlinked, OutcomeSettings, InboundEmail, OutcomeSend)
+// email settings, the inbound and outbound outcome emails, the agent pages).
+var Functions = append(append([]string{}, EntryPoints...), StorageObject, SweepUnlinked, OutcomeSettings, InboundEmail, OutcomeSend, Pages)
 
 // Input is what a deployment knows about itself.
 type Input struct {
