@@ -333,3 +333,27 @@ func TestDownloadWithRange(t *testing.T) {
 	// not signed in: no file
 	e.do(t, newBrowser(t), "GET", path, nil, http.StatusSeeOther)
 }
+
+// Over HTTPS (Google's front end says so), the Pages function's sign-in
+// cookie works inside the portal's cross-site iframe.
+func TestSessionCookieWorksInAnIframe(t *testing.T) {
+	e := newEnv(t)
+	c := newBrowser(t)
+	_, form := e.do(t, c, "GET", "/signin", nil, http.StatusOK, "X-Forwarded-Proto", "https")
+	resp, _ := e.do(t, c, "POST", "/signin", url.Values{"csrf": {csrfOf(t, form)}, "username": {"admin"}, "password": {"pw"}, "next": {"/"}},
+		http.StatusSeeOther, "X-Forwarded-Proto", "https")
+	found := false
+	for _, raw := range resp.Header.Values("Set-Cookie") {
+		if strings.HasPrefix(raw, "crm_session=") {
+			found = true
+			for _, attr := range []string{"SameSite=None", "Secure", "Partitioned", "HttpOnly"} {
+				if !strings.Contains(raw, attr) {
+					t.Errorf("session cookie %q lacks %s", raw, attr)
+				}
+			}
+		}
+	}
+	if !found {
+		t.Error("no session cookie")
+	}
+}

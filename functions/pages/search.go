@@ -1,8 +1,11 @@
 package pages
 
 import (
+	"errors"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"example.com/crm/shared/crm"
@@ -51,42 +54,47 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, user string) {
 		query.Term{Field: "phone", Value: q}, query.Term{Field: "email", Value: q},
 		query.Term{Field: "name", Value: q}, query.Term{Field: "id", Value: q},
 	}
-	accounts, err := lookup.Accounts(ctx, s.cfg.Accounts, terms, s.cfg.PhoneRegion)
-	if err != nil && crm.ErrorCode(err) != crm.Invalid {
+	// The accounts, and the record ids q may be (a record id, or a call,
+	// chat, email or session id), found at once.
+	var (
+		accounts []crm.Account
+		accErr   error
+		ids      = make([]string, 1+len(crm.SessionKinds))
+		idErrs   = make([]error, len(ids))
+		wg       sync.WaitGroup
+	)
+	wg.Go(func() { accounts, accErr = lookup.Accounts(ctx, s.cfg.Accounts, terms, s.cfg.PhoneRegion) })
+	ids[0] = q
+	for i, k := range crm.SessionKinds {
+		wg.Go(func() { ids[i+1], idErrs[i+1] = s.cfg.Sessions.RecordOfSession(ctx, string(k)+":"+q) })
+	}
+	wg.Wait()
+	if crm.ErrorCode(accErr) == crm.Invalid {
+		accErr = nil // nothing an account can be found by
+	}
+	if err := errors.Join(append(idErrs, accErr)...); err != nil {
 		s.fail(w, r, user, err, "")
 		return
 	}
 	for _, a := range accounts {
 		p.Accounts = append(p.Accounts, accountHit{Account: a, Name: a.DisplayName(), Phones: phones(a)})
 	}
-	seen := map[string]bool{}
-	addRecord := func(id string) error {
-		if id == "" || seen[id] {
-			return nil
+	recs := make([]crm.Record, len(ids))
+	recErrs := make([]error, len(ids))
+	for i, id := range ids {
+		if id != "" && !slices.Contains(ids[:i], id) {
+			wg.Go(func() { recs[i], recErrs[i] = s.cfg.Records.GetRecord(ctx, id) })
 		}
-		rec, err := s.cfg.Records.GetRecord(ctx, id)
-		if crm.ErrorCode(err) == crm.NotFound {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		seen[id] = true
-		p.Records = append(p.Records, rec)
-		return nil
 	}
-	if err := addRecord(q); err != nil {
-		s.fail(w, r, user, err, "")
-		return
-	}
-	for _, k := range crm.SessionKinds {
-		id, err := s.cfg.Sessions.RecordOfSession(ctx, string(k)+":"+q)
-		if err == nil {
-			err = addRecord(id)
-		}
-		if err != nil {
-			s.fail(w, r, user, err, "")
+	wg.Wait()
+	for i := range ids {
+		switch {
+		case crm.ErrorCode(recErrs[i]) == crm.NotFound:
+		case recErrs[i] != nil:
+			s.fail(w, r, user, recErrs[i], "")
 			return
+		case recs[i].ID != "":
+			p.Records = append(p.Records, recs[i])
 		}
 	}
 	s.render(w, r, http.StatusOK, "search", user, "Search: "+q, p)

@@ -2,6 +2,7 @@ package pages
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/microcosm-cc/bluemonday"
@@ -68,13 +70,16 @@ type accountPage struct {
 
 func (s *Server) account(w http.ResponseWriter, r *http.Request, user string) {
 	id := r.PathValue("id")
-	a, err := s.cfg.Accounts.GetAccount(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, user, err, "")
-		return
-	}
-	recs, err := s.cfg.Records.AccountRecords(r.Context(), id)
-	if err != nil {
+	var (
+		a          crm.Account
+		recs       []crm.Record
+		aErr, rErr error
+		wg         sync.WaitGroup
+	)
+	wg.Go(func() { a, aErr = s.cfg.Accounts.GetAccount(r.Context(), id) })
+	wg.Go(func() { recs, rErr = s.cfg.Records.AccountRecords(r.Context(), id) })
+	wg.Wait()
+	if err := cmp.Or(aErr, rErr); err != nil {
 		s.fail(w, r, user, err, "")
 		return
 	}
@@ -123,12 +128,28 @@ func (s *Server) record(w http.ResponseWriter, r *http.Request, user string) {
 		return
 	}
 	p := recordPage{Record: rec}
-	if a, err := s.cfg.Accounts.GetAccount(ctx, rec.AccountID); err == nil {
-		p.Account, p.AccountName = a, a.DisplayName()
-	} else if crm.ErrorCode(err) != crm.NotFound {
-		s.fail(w, r, user, err, "")
-		return
+	// The account, the comments and the attachments, read at once.
+	var (
+		acc      crm.Account
+		comments []crm.Comment
+		atts     []crm.Attachment
+		errs     [3]error
+		wg       sync.WaitGroup
+	)
+	wg.Go(func() { acc, errs[0] = s.cfg.Accounts.GetAccount(ctx, rec.AccountID) })
+	wg.Go(func() { comments, errs[1] = s.cfg.Records.Comments(ctx, id) })
+	wg.Go(func() { atts, errs[2] = s.cfg.Attachments.Attachments(ctx, id) })
+	wg.Wait()
+	if crm.ErrorCode(errs[0]) == crm.NotFound {
+		errs[0] = nil // a record whose account is gone still shows
 	}
+	for _, err := range errs {
+		if err != nil {
+			s.fail(w, r, user, err, "")
+			return
+		}
+	}
+	p.Account, p.AccountName = acc, acc.DisplayName()
 	for _, ss := range rec.Sessions {
 		v := sessionView{Session: ss}
 		if ss.Summary != nil {
@@ -138,22 +159,12 @@ func (s *Server) record(w http.ResponseWriter, r *http.Request, user string) {
 		}
 		p.Sessions = append(p.Sessions, v)
 	}
-	comments, err := s.cfg.Records.Comments(ctx, id)
-	if err != nil {
-		s.fail(w, r, user, err, "")
-		return
-	}
 	for _, c := range comments {
 		v := commentView{Comment: c}
 		if c.HTML {
 			v.Rendered = template.HTML(ugc.Sanitize(c.Body))
 		}
 		p.Comments = append(p.Comments, v)
-	}
-	atts, err := s.cfg.Attachments.Attachments(ctx, id)
-	if err != nil {
-		s.fail(w, r, user, err, "")
-		return
 	}
 	for _, a := range atts {
 		v := attachmentView{Attachment: a, URL: "/records/" + id + "/attachments/" + a.ID}
