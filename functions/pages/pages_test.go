@@ -122,6 +122,25 @@ func newEnv(t testing.TB) env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// a chat transcript and a photo
+	for _, f := range []struct{ name, ct, kind, body string }{
+		{"chat-99.txt", "text/plain", "chat_transcript", "Agent: Hello <b>Ada</b>\nAda: My order is late"},
+		{"photo.png", "image/png", "photo", "\x89PNG\r\n\x1a\n"},
+	} {
+		tmp, err := blobs.Upload(ctx, bucket, strings.NewReader(f.body), f.ct, 1<<20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept, err := blobs.Keep(ctx, tmp, "records/"+e.record.ID+"/"+f.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := store.AddAttachment(ctx, crm.Attachment{ID: crm.AttachmentID(e.record.ID, kept.SHA256), RecordID: e.record.ID,
+			Filename: f.name, ContentType: f.ct, Size: kept.Size, SHA256: kept.SHA256, Kind: f.kind, Source: crm.SourceAPI,
+			Bucket: bucket, Object: kept.Name}, false); err != nil {
+			t.Fatal(err)
+		}
+	}
 	e.browser = newBrowser(t)
 	e.signIn(t, e.browser, "/")
 	return e
@@ -251,6 +270,9 @@ func TestRecordPage(t *testing.T) {
 		// the recording, played through this function, and where it came from
 		`<audio controls preload="metadata" src="/records/`+e.record.ID+`/attachments/`+e.audio.ID+`"`, "via storage",
 		// comments: HTML sanitised, plain text escaped
+		// the transcript as text, the photo inline
+		`<pre class="transcript">Agent: Hello &lt;b&gt;Ada&lt;/b&gt;
+Ada: My order is late</pre>`, `<img src="/records/`+e.record.ID+`/attachments/`, "via api",
 		"Customer <b>angry</b>", "plain &lt;script&gt;alert(3)&lt;/script&gt; &amp; &lt;img src=x onerror=alert(4)&gt;")
 	for _, bad := range []string{"<script>", "onerror", "alert(1)", "alert(2)"} {
 		if strings.Contains(strings.ReplaceAll(page, "onerror=alert(4)&gt;", ""), bad) {
