@@ -78,6 +78,8 @@ func New(cfg Config) *Server {
 	s.mux.Handle(SigninPath, cfg.Signin.Handler(SigninPath, cfg.Client))
 	s.mux.Handle(SigninPath+"/", cfg.Signin.Handler(SigninPath, cfg.Client))
 	s.mux.HandleFunc("GET /static/pages.css", serveCSS)
+	// Browsers ask for it on every site: no icon, and no sign-in for it.
+	s.mux.HandleFunc("GET /favicon.ico", http.NotFound)
 	s.Page("GET /{$}", s.home)
 	s.Page("GET /search", s.search)
 	s.Page("GET /accounts/{id}", s.account)
