@@ -199,15 +199,14 @@ type Show struct {
 
 // Handle is the CRM page's events endpoint: it reads the adapter event
 // raw posted by the page of CRM user user, decides what to show and
-// keeps the event in the journal. recordURL makes the URL of a record's
-// page from its id. Errors: crm.Invalid for an event that is not one
+// keeps the event in the journal. Errors: crm.Invalid for an event that is not one
 // (answer 400: ParseEvent), crm.Unavailable (the page may retry).
-func (s *Service) Handle(ctx context.Context, user string, raw []byte, recordURL func(id string) string) (Show, error) {
+func (s *Service) Handle(ctx context.Context, user string, raw []byte) (Show, error) {
 	e, err := ParseEvent(raw)
 	if err != nil {
 		return Show{}, err
 	}
-	show, err := s.Decide(ctx, e, recordURL)
+	show, err := s.Decide(ctx, e)
 	if err != nil {
 		return Show{}, err
 	}
@@ -225,7 +224,7 @@ func (s *Service) Handle(ctx context.Context, user string, raw []byte, recordURL
 // chat id; else the best record of the caller's account) and who calls
 // (the account found by a phone number, email or custom user id in the
 // event's data, else the record's account). Other events show nothing.
-func (s *Service) Decide(ctx context.Context, e Event, recordURL func(id string) string) (Show, error) {
+func (s *Service) Decide(ctx context.Context, e Event) (Show, error) {
 	show := Show{Session: e.Session}
 	switch e.Type {
 	case RecordPop:
@@ -275,7 +274,7 @@ func (s *Service) Decide(ctx context.Context, e Event, recordURL func(id string)
 		}
 	}
 	if rec.ID != "" {
-		show.RecordID, show.RecordURL = rec.ID, recordURL(rec.ID)
+		show.RecordID, show.RecordURL = rec.ID, s.RecordURL(rec.ID)
 	}
 	return show, nil
 }

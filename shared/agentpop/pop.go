@@ -43,6 +43,9 @@ type Service struct {
 	Region string
 	// CRM says which URLs are this CRM's pages (CRM_Record_Pop).
 	CRM Checker
+	// RecordURL makes the URL of a record's page from its id
+	// (portal.PageRecord under the Pages function's URL).
+	RecordURL func(id string) string
 }
 
 // PopParams are the variables CCAI Platform fills into a custom lookup
