@@ -24,6 +24,8 @@ const (
 	MaxType = 64
 	// MaxURL bounds data.recordUrl.
 	MaxURL = 2048
+	// MaxSessionID bounds data.call_id and data.chat_id.
+	MaxSessionID = 128
 	// journalLimit bounds what one listing of the journal returns.
 	journalLimit = 200
 )
@@ -67,7 +69,8 @@ type Event struct {
 
 // ParseEvent reads an adapter event. Errors: crm.Invalid for one over
 // MaxEvent, not a JSON object, or without a string type of at most
-// MaxType bytes. An unknown type is no error (Known false).
+// MaxType bytes, or with a call_id or chat_id over MaxSessionID bytes.
+// An unknown type is no error (Known false).
 func ParseEvent(raw []byte) (Event, error) {
 	if len(raw) > MaxEvent {
 		return Event{}, crm.Errorf(crm.Invalid, "event: at most %d bytes", MaxEvent)
@@ -94,6 +97,9 @@ func ParseEvent(raw []byte) (Event, error) {
 		if s, ok := scalar(v); ok && len(s) <= MaxURL {
 			e.Data[k] = s
 		}
+	}
+	if len(e.Data["chat_id"]) > MaxSessionID || len(e.Data["call_id"]) > MaxSessionID {
+		return Event{}, crm.Errorf(crm.Invalid, "event: call_id, chat_id: at most %d bytes", MaxSessionID)
 	}
 	switch {
 	case e.Data["chat_id"] != "":

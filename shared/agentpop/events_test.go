@@ -27,13 +27,14 @@ func TestParseEvent(t *testing.T) {
 		t.Errorf("unknown event: %+v %v (kept, not known)", e, err)
 	}
 	for name, raw := range map[string]string{
-		"not JSON":    `New_Call`,
-		"a string":    `"New_Call"`,
-		"no type":     `{"data":{}}`,
-		"number type": `{"type":7}`,
-		"empty type":  `{"type":""}`,
-		"long type":   `{"type":"` + strings.Repeat("x", agentpop.MaxType+1) + `"}`,
-		"too big":     `{"type":"New_Call","data":{"x":"` + strings.Repeat("x", agentpop.MaxEvent) + `"}}`,
+		"not JSON":     `New_Call`,
+		"a string":     `"New_Call"`,
+		"no type":      `{"data":{}}`,
+		"number type":  `{"type":7}`,
+		"empty type":   `{"type":""}`,
+		"long type":    `{"type":"` + strings.Repeat("x", agentpop.MaxType+1) + `"}`,
+		"long call id": `{"type":"New_Call","data":{"call_id":"` + strings.Repeat("1", agentpop.MaxSessionID+1) + `"}}`,
+		"too big":      `{"type":"New_Call","data":{"x":"` + strings.Repeat("x", agentpop.MaxEvent) + `"}}`,
 	} {
 		if _, err := agentpop.ParseEvent([]byte(raw)); crm.ErrorCode(err) != crm.Invalid {
 			t.Errorf("%s: %v, want Invalid", name, err)
