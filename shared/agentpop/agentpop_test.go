@@ -151,10 +151,17 @@ func TestOpen(t *testing.T) {
 		t.Fatalf("again: %+v %v", again, err)
 	}
 	// the temporary account holds the number now: found by phone
-	if again.Temporary || len(again.Records) != 1 || again.Records[0].ID != first.Record.ID {
+	if !again.Temporary || again.Created || len(again.Records) != 1 || again.Records[0].ID != first.Record.ID {
 		t.Errorf("again: %+v", again)
 	}
-	// no phone: the pop key alone keeps it one
+	// no phone, or none that is a number: the pop key alone keeps it one
+	for _, p := range []agentpop.OpenParams{{AccountID: "a/b", Phone: "anonymous"}, {Phone: "anonymous"}} {
+		o1, err1 := svc.Open(ctx, p)
+		o2, err2 := svc.Open(ctx, p)
+		if err1 != nil || err2 != nil || !o1.Created || o2.Created || o1.Account.ID != o2.Account.ID || o2.Record == nil || o1.Record.ID != o2.Record.ID {
+			t.Errorf("%+v twice: %+v %v / %+v %v", p, o1, err1, o2, err2)
+		}
+	}
 	noPhone1, err := svc.Open(ctx, agentpop.OpenParams{AccountID: "ccaip-88"})
 	if err != nil {
 		t.Fatal(err)

@@ -158,7 +158,8 @@ func ParseOpen(q url.Values) (OpenParams, error) {
 // Opened is what a screen pop shows: the account found (by id, else by
 // phone) with its records, or, when the contact is not found, the
 // temporary account and the record made for it (Record; Created when
-// this opening made them).
+// this opening made them). Temporary: the account is a temporary one
+// (made by this pop or an earlier one).
 type Opened struct {
 	Account   crm.Account
 	Records   []crm.Record
@@ -234,5 +235,5 @@ func (s *Service) opened(ctx context.Context, a crm.Account) (Opened, error) {
 	if err != nil {
 		return Opened{}, err
 	}
-	return Opened{Account: a, Records: recs}, nil
+	return Opened{Account: a, Records: recs, Temporary: a.Custom[TemporaryField] == "true"}, nil
 }
