@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 
 	"example.com/crm/shared/ccai"
 	"example.com/crm/shared/crm"
@@ -20,6 +21,8 @@ const (
 	MaxParam = 512
 	// MaxMatches bounds the accounts a ticket pop lists.
 	MaxMatches = 20
+	// maxCalls bounds the store calls a pop has in flight at once.
+	maxCalls = 4
 )
 
 // PopStore makes what a screen pop shows when its contact is not found
@@ -119,12 +122,24 @@ func (s *Service) Lookup(ctx context.Context, p PopParams) (PopResult, error) {
 	if len(found) > MaxMatches {
 		found = found[:MaxMatches]
 	}
-	for _, a := range found {
-		recs, err := s.Records.AccountRecords(ctx, a.ID)
+	// the records of every match, maxCalls store calls at a time
+	res.Matches = make([]Match, len(found))
+	errs := make([]error, len(found))
+	slots := make(chan struct{}, maxCalls)
+	var wg sync.WaitGroup
+	for i, a := range found {
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			res.Matches[i].Account = a
+			res.Matches[i].Records, errs[i] = s.Records.AccountRecords(ctx, a.ID)
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
 			return PopResult{}, err
 		}
-		res.Matches = append(res.Matches, Match{Account: a, Records: recs})
 	}
 	if len(res.Matches) == 0 {
 		// what the create-account endpoint would make of these fields
