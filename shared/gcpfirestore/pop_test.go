@@ -5,11 +5,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"cloud.google.com/go/firestore"
 
 	"example.com/crm/shared/agentpop"
+	"example.com/crm/shared/agentpop/journaltest"
 	"example.com/crm/shared/crm"
 	"example.com/crm/shared/gcpfirestore"
 	"example.com/crm/shared/testenv"
@@ -118,50 +118,8 @@ func TestOpenPopPhoneHeld(t *testing.T) {
 	}
 }
 
-// The journal keeps every event under its session, and under the record
-// it showed; listings are newest first and bounded.
+// The Firestore journal keeps the contract of agentpop.Journal (the same
+// cases as the in-memory journal).
 func TestJournal(t *testing.T) {
-	ctx := context.Background()
-	s := newStore(t)
-	j := s.Journal()
-	t0 := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
-	add := func(i int, e agentpop.Entry) {
-		t.Helper()
-		e.At = t0.Add(time.Duration(i) * time.Second)
-		if err := j.Add(ctx, e); err != nil {
-			t.Fatal(err)
-		}
-	}
-	add(0, agentpop.Entry{Session: "call:1", Type: "New_Call", Known: true, User: "ann@example.com", RecordID: "r1", AccountID: "a1", Event: `{"type":"New_Call"}`})
-	add(1, agentpop.Entry{Session: "call:1", Type: "Strange", User: "ann@example.com", Event: `{"type":"Strange"}`})
-	add(2, agentpop.Entry{Session: "chat:7", Type: "New_Chat", Known: true, User: "bob@example.com", RecordID: "r1"})
-	add(3, agentpop.Entry{Type: "Agent_Login", Known: true, User: "bob@example.com"})
-	add(4, agentpop.Entry{Session: "call:1", Type: "End_Call", Known: true, User: "ann@example.com", RecordID: "r/1"})
-
-	got, err := j.OfSession(ctx, "call:1", 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 3 || got[0].Type != "End_Call" || got[1].Type != "Strange" || got[2].Type != "New_Call" {
-		t.Fatalf("session call:1: %+v", got)
-	}
-	if e := got[2]; e.User != "ann@example.com" || e.RecordID != "r1" || e.AccountID != "a1" || !e.Known || e.Event != `{"type":"New_Call"}` || !e.At.Equal(t0) || e.ID == "" {
-		t.Errorf("entry read back: %+v", e)
-	}
-	got, err = j.OfRecord(ctx, "r1", 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 2 || got[0].Session != "chat:7" || got[1].Session != "call:1" {
-		t.Errorf("record r1: %+v", got)
-	}
-	if got, _ := j.OfSession(ctx, "", 10); len(got) != 1 || got[0].Type != "Agent_Login" {
-		t.Errorf("no session: %+v", got)
-	}
-	if got, _ := j.OfSession(ctx, "call:1", 2); len(got) != 2 {
-		t.Errorf("limit 2: %d entries", len(got))
-	}
-	if got, err := j.OfRecord(ctx, "r/1", 10); err != nil || len(got) != 0 {
-		t.Errorf("a record id that names no document: %v %v", got, err)
-	}
+	journaltest.TestJournal(t, func(t *testing.T) agentpop.Journal { return newStore(t).Journal() })
 }
