@@ -59,7 +59,10 @@ type PopParams struct {
 	Type                      string
 }
 
-// ParsePop reads a ticket pop's query. Errors: crm.Invalid for a value
+// ParsePop reads a ticket pop's query. CCAI Platform fills the variables
+// in without encoding them, so a "+" arrives as a space: the leading "+"
+// of a phone number and the "+" of an email address are given back.
+// Errors: crm.Invalid for a value
 // over MaxParam or a URL with neither {ANI}, {CUID} nor {EMAIL}.
 func ParsePop(q url.Values) (PopParams, error) {
 	var p PopParams
@@ -67,12 +70,14 @@ func ParsePop(q url.Values) (PopParams, error) {
 		dst  *string
 		name string
 	}{{&p.ANI, "ani"}, {&p.CUID, "cuid"}, {&p.Email, "email"}, {&p.MenuPath, "menu_path"}, {&p.MenuID, "menu_id"}, {&p.Channel, "channel"}, {&p.Type, "type"}} {
-		v := strings.TrimSpace(q.Get(f.name))
+		v := q.Get(f.name)
 		if len(v) > MaxParam {
 			return PopParams{}, crm.Errorf(crm.Invalid, "%s: at most %d bytes", f.name, MaxParam)
 		}
-		*f.dst = v
+		*f.dst = strings.TrimSpace(v)
 	}
+	p.ANI = plusOf(q.Get("ani"))
+	p.Email = strings.ReplaceAll(p.Email, " ", "+")
 	if p.ANI == "" && p.CUID == "" && p.Email == "" {
 		return PopParams{}, crm.Errorf(crm.Invalid, "the link names no caller: want ani, cuid or email")
 	}
@@ -157,10 +162,11 @@ type OpenParams struct {
 	AccountID, Phone string
 }
 
-// ParseOpen reads a screen pop's query. Errors: crm.Invalid for a value
+// ParseOpen reads a screen pop's query (a phone number's leading "+" given
+// back, as ParsePop does). Errors: crm.Invalid for a value
 // over MaxParam or a URL with neither account_id nor phone.
 func ParseOpen(q url.Values) (OpenParams, error) {
-	p := OpenParams{AccountID: strings.TrimSpace(q.Get("account_id")), Phone: strings.TrimSpace(q.Get("phone"))}
+	p := OpenParams{AccountID: strings.TrimSpace(q.Get("account_id")), Phone: plusOf(q.Get("phone"))}
 	if len(p.AccountID) > MaxParam || len(p.Phone) > MaxParam {
 		return OpenParams{}, crm.Errorf(crm.Invalid, "account_id, phone: at most %d bytes", MaxParam)
 	}
@@ -168,6 +174,15 @@ func ParseOpen(q url.Values) (OpenParams, error) {
 		return OpenParams{}, crm.Errorf(crm.Invalid, "the link names no contact: want account_id or phone")
 	}
 	return p, nil
+}
+
+// plusOf trims a phone number that arrived in a URL, giving back the
+// leading "+" that arrived as a space (" 447911123456").
+func plusOf(v string) string {
+	if len(v) > 1 && v[0] == ' ' && v[1] >= '0' && v[1] <= '9' {
+		return "+" + strings.TrimSpace(v)
+	}
+	return strings.TrimSpace(v)
 }
 
 // Opened is what a screen pop shows: the account found (by id, else by
