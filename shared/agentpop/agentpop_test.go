@@ -52,6 +52,15 @@ func TestParsePop(t *testing.T) {
 	if err != nil || p.ANI != "+14155550134" || p.Channel != "voice_call" || p.Type != "IVR_Call" || p.MenuPath != "Orders/Order info" || p.Email != "" {
 		t.Errorf("ParsePop = %+v, %v", p, err)
 	}
+	// the unencoded "+" of the template: a space once decoded
+	q, _ := url.ParseQuery("ani=+447911123456&email=bob+tag@example.com&channel=voice_call")
+	if p, err := agentpop.ParsePop(q); err != nil || p.ANI != "+447911123456" || p.Email != "bob+tag@example.com" {
+		t.Errorf("ParsePop(%v) = %+v, %v", q, p, err)
+	}
+	q, _ = url.ParseQuery("account_id=&phone=+447911123456")
+	if p, err := agentpop.ParseOpen(q); err != nil || p.Phone != "+447911123456" {
+		t.Errorf("ParseOpen(%v) = %+v, %v", q, p, err)
+	}
 	for name, q := range map[string]url.Values{
 		"nothing":   {},
 		"empty ani": {"ani": {""}, "channel": {"chat"}},
