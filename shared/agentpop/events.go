@@ -39,8 +39,9 @@ const (
 )
 
 // Types are the documented adapter event types (the vendor's reference;
-// for the four whose spelling is not documented, the variants seen).
-// Others are kept in the journal and not acted on.
+// for the four whose spelling is not documented, variants too; matched
+// in any case, with or without underscores). Others are kept in the
+// journal and not acted on.
 var Types = []string{"Agent_Login", NewCall, "End_Call", NewChat, ActiveChat,
 	"Chat_Inbound_Message", "Chat_Outbound_Message", "End_Chat", "Dismissed_Chat",
 	"Cobrowse_Session_Started", "Cobrowse_Session_Remote_Control_Changed",
@@ -92,7 +93,7 @@ func ParseEvent(raw []byte) (Event, error) {
 	if msg.Type == nil || *msg.Type == "" || len(*msg.Type) > MaxType {
 		return Event{}, crm.Errorf(crm.Invalid, "event: want a type of 1 to %d bytes", MaxType)
 	}
-	e := Event{Type: *msg.Type, Known: slices.Contains(Types, *msg.Type), Data: map[string]string{}, Raw: string(raw)}
+	e := Event{Type: *msg.Type, Known: known(*msg.Type), Data: map[string]string{}, Raw: string(raw)}
 	for k, v := range msg.Data {
 		if s, ok := scalar(v); ok && len(s) <= MaxURL {
 			e.Data[k] = s
@@ -110,6 +111,13 @@ func ParseEvent(raw []byte) (Event, error) {
 	e.AgentEmail = e.Data["agent_email"]
 	e.RecordURL = e.Data["recordUrl"]
 	return e, nil
+}
+
+// known reports whether typ is one of Types, in any case and with or
+// without underscores ("Add_Party", "AddParty": the spelling of some is
+// not documented).
+func known(typ string) bool {
+	return slices.ContainsFunc(Types, func(t string) bool { return ccai.Canon(t) == ccai.Canon(typ) })
 }
 
 // scalar returns a JSON string or number as text.

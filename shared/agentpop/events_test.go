@@ -26,6 +26,11 @@ func TestParseEvent(t *testing.T) {
 	if err != nil || e.Known || e.Type != "Something_New" {
 		t.Errorf("unknown event: %+v %v (kept, not known)", e, err)
 	}
+	for _, typ := range []string{"Add_Party", "AddParty", "add_party", "Agent_Connects_To_Session", "Transfer", "Cobrowse_Session_Ended"} {
+		if e, err := agentpop.ParseEvent([]byte(`{"type":"` + typ + `"}`)); err != nil || !e.Known || e.Type != typ {
+			t.Errorf("%s: %+v %v, want known", typ, e, err)
+		}
+	}
 	for name, raw := range map[string]string{
 		"not JSON":     `New_Call`,
 		"a string":     `"New_Call"`,
