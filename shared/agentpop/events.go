@@ -220,12 +220,17 @@ func (s *Service) Handle(ctx context.Context, user string, raw []byte) (Show, er
 	if err != nil {
 		return Show{}, err
 	}
-	show, err := s.Decide(ctx, e)
-	if err != nil {
-		return Show{}, err
+	// the event is journaled even when deciding failed (with nothing
+	// shown): the page does not post it again
+	show, decideErr := s.Decide(ctx, e)
+	if decideErr != nil {
+		show = Show{}
 	}
 	err = s.Journal.Add(ctx, Entry{Session: e.Session, Type: e.Type, Known: e.Known, User: user, AgentEmail: e.AgentEmail,
 		RecordID: show.RecordID, AccountID: show.AccountID, Event: e.Raw})
+	if decideErr != nil {
+		return Show{}, decideErr
+	}
 	if err != nil {
 		return Show{}, err
 	}

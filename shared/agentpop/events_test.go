@@ -150,3 +150,26 @@ func TestHandle(t *testing.T) {
 		t.Errorf("events without a session: %d, want the 2 record pops", len(j))
 	}
 }
+
+// failingRecords is a record store whose finds fail (the database down).
+type failingRecords struct{ crm.RecordStore }
+
+func (failingRecords) FindRecords(context.Context, crm.RecordFilter, int) ([]crm.Record, error) {
+	return nil, crm.Errorf(crm.Unavailable, "the database is unavailable; try again")
+}
+
+// An event whose record cannot be looked up is journaled all the same,
+// and the error says to try again.
+func TestHandleJournalsWhenDecidingFails(t *testing.T) {
+	ctx := context.Background()
+	svc, s := newService(t)
+	svc.Records = failingRecords{s}
+	_, err := svc.Handle(ctx, "agent@crm.example.com", []byte(`{"type":"New_Call","data":{"call_id":42}}`))
+	if crm.ErrorCode(err) != crm.Unavailable {
+		t.Errorf("Handle: %v, want Unavailable", err)
+	}
+	j, err := svc.SessionJournal(ctx, "call:42")
+	if err != nil || len(j) != 1 || j[0].Type != "New_Call" || j[0].RecordID != "" {
+		t.Errorf("journal: %+v %v, want the event", j, err)
+	}
+}
