@@ -147,6 +147,7 @@ locals {
       CRM_INBOUND_SENDERS    = join(",", var.inbound_senders)
       CRM_ACCESS_TOKEN_TTL   = var.access_token_ttl
       CRM_FRAME_ANCESTORS    = var.frame_ancestors
+      CRM_CCAI_TENANT_ORIGIN = var.ccai_tenant_origin
       CRM_ATTACHMENTS_BUCKET = google_storage_bucket.attachments.name
       CRM_CCAI_BUCKET        = local.ccai_bucket_name
       CRM_CCAI_FOLDER_PATH   = local.ccai_folder_path

@@ -290,6 +290,17 @@ variable "allowed_users" {
   }
 }
 
+variable "ccai_tenant_origin" {
+  description = "The CCAI Platform tenant's origin, such as https://acme.ccaiplatform.com (CRM_CCAI_TENANT_ORIGIN): the CRM page for the portal (display_crm_url) hosts its call and chat adapters and follows only its messages. Empty: that page says it is not configured."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.ccai_tenant_origin == "" || can(regex("^https://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?/?$", var.ccai_tenant_origin))
+    error_message = "ccai_tenant_origin must be an https origin such as https://acme.ccaiplatform.com (no path)."
+  }
+}
+
 variable "frame_ancestors" {
   description = "Who may show the CRM's pages (sign-in, consent) in a frame: the Content-Security-Policy frame-ancestors sources, one space apart (CRM_FRAME_ANCESTORS). 'self', 'none' (alone), or origins with an optional wildcard subdomain and port, such as https://*.ccaiplatform.com; the default admits the CCAI Platform portal."
   type        = string

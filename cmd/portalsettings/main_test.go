@@ -55,4 +55,18 @@ func TestSettingsFromTerraformOutput(t *testing.T) {
 	if _, err := settings(strings.NewReader(`{"urls":{}}`), func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err == nil {
 		t.Error("no URLs: got no error")
 	}
+	if s.DisplayCRMURL != "" {
+		t.Errorf("display_crm_url without the Pages function: %q", s.DisplayCRMURL)
+	}
+	// the Pages function deployed: the four page keys
+	pagesOut := strings.Replace(out, `"UploadFile":"https://j.run.app"}`, `"UploadFile":"https://j.run.app","Pages":"https://p.run.app"}`, 1)
+	p, err := settings(strings.NewReader(pagesOut), func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.DisplayCRMURL != "https://p.run.app/crm" || p.OpenCustomURL != "https://p.run.app/open?account_id={ACCOUNT_ID}&phone={PHONE_NUMBER}" ||
+		p.LookupURLs == nil || p.LookupURLs.Record != "https://p.run.app/records/{RECORD_ID}" ||
+		p.CustomLookupURLs == nil || !strings.HasPrefix(p.CustomLookupURLs.IVRPSTNSMS, "https://p.run.app/pop?ani={ANI}") {
+		t.Errorf("page keys: %q %q %+v %+v", p.DisplayCRMURL, p.OpenCustomURL, p.LookupURLs, p.CustomLookupURLs)
+	}
 }

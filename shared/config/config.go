@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -69,6 +70,10 @@ type Config struct {
 	InboundPathSecret string
 	// Outcome is the CRM's own session outcome emails.
 	Outcome Outcome
+	// TenantOrigin is the CCAI Platform tenant's origin
+	// (CRM_CCAI_TENANT_ORIGIN, "https://acme.ccaiplatform.com"): the CRM
+	// page hosts its adapters and follows only its messages.
+	TenantOrigin string
 }
 
 // Outcome is the configuration of the CRM's own session outcome emails:
@@ -225,6 +230,9 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 		}
 	}
 	errs = append(errs, c.Outcome.load(get)...)
+	if c.TenantOrigin = strings.TrimRight(get("CRM_CCAI_TENANT_ORIGIN", ""), "/"); c.TenantOrigin != "" && !isOrigin(c.TenantOrigin) {
+		errs = append(errs, fmt.Errorf("CRM_CCAI_TENANT_ORIGIN %q is not an origin such as https://acme.ccaiplatform.com (scheme and host, no path)", c.TenantOrigin))
+	}
 	if k := get("CRM_INBOUND_PATH_SECRET", ""); k != "" {
 		if err := auth.CheckPathSecret(k); err != nil {
 			errs = append(errs, fmt.Errorf("CRM_INBOUND_PATH_SECRET %w", err))
@@ -306,4 +314,12 @@ func (o *Outcome) load(get func(name, def string) string) []error {
 // SMTP is the SMTP server that sends the outcome emails.
 func (o Outcome) SMTP() mailer.SMTP {
 	return mailer.SMTP{Addr: o.SMTPAddr, Username: o.SMTPUsername, Password: o.SMTPPassword, Security: o.SMTPSecurity}
+}
+
+// isOrigin reports whether s is a web origin: https (or http, for a
+// local stand-in) and a host with an optional port, nothing else.
+func isOrigin(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" && u.Path == "" &&
+		u.RawQuery == "" && u.Fragment == "" && u.User == nil && u.Scheme+"://"+u.Host == s
 }

@@ -489,3 +489,19 @@ func TestOutcomeMatchesTerraform(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadTenantOrigin(t *testing.T) {
+	for in, ok := range map[string]bool{
+		"https://acme.ccaiplatform.com": true, "https://acme.ccaiplatform.com/": true, "http://localhost:8300": true,
+		"acme.ccaiplatform.com": false, "https://acme.ccaiplatform.com/agent": false, "javascript:alert(1)": false,
+		"https://u@acme.ccaiplatform.com": false, "https://acme.ccaiplatform.com?x": false,
+	} {
+		c, err := config.Load(lookup(with(minimal(), "CRM_CCAI_TENANT_ORIGIN", in)))
+		if (err == nil) != ok {
+			t.Errorf("CRM_CCAI_TENANT_ORIGIN %q: %v, want ok %v", in, err, ok)
+		}
+		if ok && c.TenantOrigin != strings.TrimRight(in, "/") {
+			t.Errorf("CRM_CCAI_TENANT_ORIGIN %q read as %q", in, c.TenantOrigin)
+		}
+	}
+}

@@ -87,6 +87,12 @@ func TestEveryQueryHasItsIndexInTerraform(t *testing.T) {
 	if err := s.OAuth(nil, nil).RevokeAccessToken(ctx, "request-1"); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.Journal().OfSession(ctx, "call:1", 10); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Journal().OfRecord(ctx, rec.ID, 10); err != nil {
+		t.Fatal(err)
+	}
 
 	if len(queries) < 10 {
 		t.Fatalf("caught %d queries: the catcher does not see them", len(queries))

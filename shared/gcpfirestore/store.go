@@ -15,6 +15,11 @@
 //	                              identity key made (crm.Account.RequestKey,
 //	                              crm.Record.RequestKey), until expires_at
 //	                              (crm.RetryWindow; a TTL policy deletes it)
+//	pops/{key}                    the temporary account and record a screen
+//	                              pop made (agentpop.Service.Open; pop.go)
+//	adapter_sessions/{s}/events/{id}  the CRM page's adapter events of a
+//	                              session (agentpop.Journal; journal.go),
+//	                              also in records/{id}/adapter_events/{id}
 //	signin/user:{user}            a CRM user's session generation
 //	                              (SessionStore)
 //	settings/outcome_email        outcome.Settings, the outcome email

@@ -27,7 +27,22 @@ const (
 	OutcomeSettings    = "OutcomeSettings"
 	InboundEmail       = "InboundEmail"
 	OutcomeSend        = "OutcomeSend"
-	Pages              = "Pages"
+	// Pages serves the agents' pages; with its URL in Input.URLs, Build
+	// writes the four page keys (lookup_urls, custom_lookup_urls,
+	// display_crm_url, open_custom_url) with the routes of PageRoutes.
+	Pages = "Pages"
+)
+
+// The Pages function's routes that the portal settings name. The ticket
+// pop and the screen pop carry every variable CCAI Platform fills in;
+// empty ones may be left out of the URL.
+const (
+	PageAccount = "/accounts/{ACCOUNT_ID}"
+	PageRecord  = "/records/{RECORD_ID}"
+	PagePopANI  = "/pop?ani={ANI}&menu_path={MENU_PATH}&menu_id={MENU_ID}&channel={CHANNEL}&type={TYPE}"
+	PagePopSDK  = "/pop?cuid={CUID}&email={EMAIL}&menu_path={MENU_PATH}&menu_id={MENU_ID}&channel={CHANNEL}&type={TYPE}"
+	PageCRM     = "/crm"
+	PageOpen    = "/open?account_id={ACCOUNT_ID}&phone={PHONE_NUMBER}"
 )
 
 // EntryPoints lists the functions of the Generic API and the read API.
@@ -134,6 +149,12 @@ func Build(in Input) (Settings, error) {
 			url += "/" + in.InboundPathSecret
 		}
 		s.SessionOutcomeEmail = &SessionOutcomeEmail{Enabled: in.InboundAddress != "", Address: in.InboundAddress, InboundURL: url}
+	}
+	if in.URLs[Pages] != "" {
+		s.LookupURLs = &LookupURLs{Account: u(Pages, PageAccount), Record: u(Pages, PageRecord)}
+		s.CustomLookupURLs = &CustomLookupURLs{IVRPSTNSMS: u(Pages, PagePopANI), WebMobileSDK: u(Pages, PagePopSDK)}
+		s.DisplayCRMURL = u(Pages, PageCRM)
+		s.OpenCustomURL = u(Pages, PageOpen)
 	}
 	no, yes := false, true
 	s.Endpoints = Endpoints{

@@ -41,6 +41,55 @@ func withInbound(urls map[string]string) map[string]string {
 	return urls
 }
 
+// withPages adds the Pages function's URL.
+func withPages(urls map[string]string) map[string]string {
+	urls[portal.Pages] = "https://pages.example.run.app/"
+	return urls
+}
+
+// The four page keys name the Pages function's routes, with the variables
+// CCAI Platform fills into each; absent without the function's URL.
+func TestBuildPageKeys(t *testing.T) {
+	s := build(t, portal.Input{URLs: withPages(testURLs()), Auth: customHeader})
+	const base = "https://pages.example.run.app"
+	if s.LookupURLs == nil || s.LookupURLs.Account != base+"/accounts/{ACCOUNT_ID}" || s.LookupURLs.Record != base+"/records/{RECORD_ID}" {
+		t.Errorf("lookup_urls = %+v", s.LookupURLs)
+	}
+	if s.CustomLookupURLs == nil ||
+		s.CustomLookupURLs.IVRPSTNSMS != base+"/pop?ani={ANI}&menu_path={MENU_PATH}&menu_id={MENU_ID}&channel={CHANNEL}&type={TYPE}" ||
+		s.CustomLookupURLs.WebMobileSDK != base+"/pop?cuid={CUID}&email={EMAIL}&menu_path={MENU_PATH}&menu_id={MENU_ID}&channel={CHANNEL}&type={TYPE}" {
+		t.Errorf("custom_lookup_urls = %+v", s.CustomLookupURLs)
+	}
+	if s.DisplayCRMURL != base+"/crm" {
+		t.Errorf("display_crm_url = %q", s.DisplayCRMURL)
+	}
+	if s.OpenCustomURL != base+"/open?account_id={ACCOUNT_ID}&phone={PHONE_NUMBER}" {
+		t.Errorf("open_custom_url = %q", s.OpenCustomURL)
+	}
+	// each URL uses only the variables documented for it
+	pageVars := map[string][]string{
+		s.LookupURLs.Account:            {"ACCOUNT_ID"},
+		s.LookupURLs.Record:             {"RECORD_ID"},
+		s.CustomLookupURLs.IVRPSTNSMS:   {"ANI", "MENU_PATH", "MENU_ID", "CHANNEL", "TYPE"},
+		s.CustomLookupURLs.WebMobileSDK: {"CUID", "EMAIL", "MENU_PATH", "MENU_ID", "CHANNEL", "TYPE"},
+		s.OpenCustomURL:                 {"ACCOUNT_ID", "PHONE_NUMBER"},
+	}
+	for u, allowed := range pageVars {
+		for _, m := range variable.FindAllStringSubmatch(u, -1) {
+			if !slices.Contains(allowed, m[1]) {
+				t.Errorf("%s: variable {%s} is not one CCAI Platform fills in there", u, m[1])
+			}
+		}
+	}
+	if err := validate(t, compileSchema(t), marshal(t, s)); err != nil {
+		t.Errorf("settings with page keys do not match the schema: %v", err)
+	}
+	s = build(t, portal.Input{URLs: testURLs(), Auth: customHeader})
+	if s.LookupURLs != nil || s.CustomLookupURLs != nil || s.DisplayCRMURL != "" || s.OpenCustomURL != "" {
+		t.Errorf("page keys without the Pages URL: %+v %+v %q %q", s.LookupURLs, s.CustomLookupURLs, s.DisplayCRMURL, s.OpenCustomURL)
+	}
+}
+
 // session_outcome_email: the address to type and the InboundEmail URL,
 // with the path secret when there is one; enabled only with an address;
 // absent without the function's URL.
@@ -96,7 +145,7 @@ func TestBuildGolden(t *testing.T) {
 		name, golden string
 		in           portal.Input
 	}{
-		{"custom_header", "portal-settings.golden.json", portal.Input{URLs: withInbound(testURLs()), Auth: customHeader,
+		{"custom_header", "portal-settings.golden.json", portal.Input{URLs: withPages(withInbound(testURLs())), Auth: customHeader,
 			InboundAddress: "outcome@crm.example.com", InboundPathSecret: "inbound-path-secret-0123456789abcdef"}},
 		{"basic", "portal-settings-basic.golden.json", portal.Input{URLs: testURLs(), Auth: basic,
 			PhoneNumberFormat: "e164", APIRequestTimeoutSeconds: 8}},

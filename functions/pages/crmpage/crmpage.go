@@ -21,6 +21,7 @@ import (
 	"net/url"
 	"strings"
 
+	"example.com/crm/shared/agentpop"
 	"example.com/crm/shared/crm"
 )
 
@@ -54,13 +55,8 @@ type Signin interface {
 	CheckCSRF(r *http.Request) bool
 }
 
-// Show is what the page shows for an event: the record (a URL of this
-// CRM's pages) and who the session is with; empty for nothing new.
-type Show struct {
-	RecordURL string `json:"record_url,omitempty"`
-	Session   string `json:"session,omitempty"` // "chat:73522": one record frame per session
-	Who       string `json:"who,omitempty"`
-}
+// Show is what the page shows for an event (shared/agentpop decides it).
+type Show = agentpop.Show
 
 // Events journals an adapter event of agent user (the CRM user signed in)
 // and says what to show. raw is the event as the adapter posted it (a JSON
