@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"sync"
 
@@ -26,11 +27,13 @@ import (
 	"example.com/crm/functions/outcomesend"
 	"example.com/crm/functions/outcomesettings"
 	"example.com/crm/functions/pages"
+	"example.com/crm/functions/pages/crmpage"
 	"example.com/crm/functions/readapi"
 	"example.com/crm/functions/storageobject"
 	"example.com/crm/functions/sweep"
 	"example.com/crm/functions/updaterecord"
 	"example.com/crm/functions/uploadfile"
+	"example.com/crm/shared/agentpop"
 	"example.com/crm/shared/auth"
 	"example.com/crm/shared/ccai"
 	"example.com/crm/shared/config"
@@ -233,7 +236,33 @@ func buildPages(d *deps) http.Handler {
 	} else {
 		d.log.Error("pages: cloud storage (downloads answer 503)", "error", err.Error())
 	}
-	return pages.New(cfg)
+	srv := pages.New(cfg)
+	crm := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// This CRM's pages are where this request came: a record pop
+		// opens only a URL under it.
+		base := requestOrigin(r)
+		checker, err := agentpop.NewChecker(base)
+		if err != nil {
+			http.Error(w, "bad host", http.StatusBadRequest)
+			return
+		}
+		events := &agentpop.Service{Accounts: d.store, Records: d.store, Pops: d.store, Journal: d.store.Journal(),
+			Region: d.cfg.PhoneRegion, CRM: checker, RecordURL: func(id string) string { return base + "/records/" + url.PathEscape(id) }}
+		crmpage.Handler{Base: "/crm", TenantOrigin: d.cfg.TenantOrigin, SigninPath: pages.SigninPath, Signin: si, Events: events, Log: d.log}.ServeHTTP(w, r)
+	})
+	srv.Handle("/crm", crm)
+	srv.Handle("/crm/", crm)
+	return srv
+}
+
+// requestOrigin is the origin a request was made to: https behind
+// Google's front end (X-Forwarded-Proto), else as received.
+func requestOrigin(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
 }
 
 // failing logs a configuration error and answers every request with it.

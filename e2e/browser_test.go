@@ -110,3 +110,32 @@ func TestBrowserSignInReturnsToTheLink(t *testing.T) {
 	}
 	browsertest.Screenshot(t, ctx, "consent")
 }
+
+// tenantOrigin is the CCAI Platform tenant of the e2e stack: nothing
+// answers there; the CRM page only names it.
+const tenantOrigin = "http://localhost:8399"
+
+// The deployed Pages function serves the CRM page for the portal: signed
+// out, the link leads to sign-in and back; the page hosts the tenant's
+// call and chat adapters with the documented permissions.
+func TestBrowserCRMPage(t *testing.T) {
+	login := newPlayer(t).Settings.TestLogin
+	ctx := browsertest.New(t, 1200, 900)
+	link := stack.URLs[portal.Pages] + "/crm?agent=" + uniqueID(t)
+	browsertest.Do(t, ctx, chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS(`input[name=password]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), login.Username),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), login.Password),
+		chromedp.Submit(chromedp.CSS(`input[name=password]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#records`)),
+	)
+	if at := browsertest.Get(t, ctx, chromedp.Location()); at != link {
+		t.Errorf("after sign-in at %s, want %s", at, link)
+	}
+	adapters := browsertest.Get(t, ctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll('.adapters iframe')).map(f=>f.src+' | '+f.allow).join('\n')`))
+	for _, kind := range []string{"call", "chat"} {
+		if !strings.Contains(adapters, tenantOrigin+"/agent/?from=custom&type="+kind+" | microphone; camera; geolocation") {
+			t.Errorf("adapters:\n%s\nwant the %s adapter of %s", adapters, kind, tenantOrigin)
+		}
+	}
+	browsertest.Screenshot(t, ctx, "crm-page-deployed")
+}

@@ -125,6 +125,12 @@ func (h Handler) page(w http.ResponseWriter, r *http.Request) {
 	if _, ok := h.Signin.RequireUser(w, r, h.SigninPath); !ok {
 		return
 	}
+	if h.TenantOrigin == "" {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte("The CRM page is not configured: set the CCAI Platform tenant's origin (CRM_CCAI_TENANT_ORIGIN, Terraform variable ccai_tenant_origin).\n"))
+		return
+	}
 	adapter := func(kind string) string {
 		return h.TenantOrigin + "/agent/?" + url.Values{"type": {kind}, "from": {"custom"}}.Encode()
 	}
