@@ -230,7 +230,8 @@ func buildPages(d *deps) http.Handler {
 		return failing(d, err)
 	}
 	cfg := pages.Config{Accounts: d.store, Records: d.store, Attachments: d.store, Sessions: d.store, Signin: si,
-		FrameAncestors: d.cfg.FrameAncestors, PhoneRegion: d.cfg.PhoneRegion, Client: auth.ClientAddr, Log: d.log}
+		FrameAncestors: d.cfg.FrameAncestors, PhoneRegion: d.cfg.PhoneRegion, Client: auth.ClientAddr, Log: d.log,
+		Pop: &agentpop.Service{Accounts: d.store, Records: d.store, Pops: d.store, Journal: d.store.Journal(), Region: d.cfg.PhoneRegion}}
 	if blobs, err := d.blobs(); err == nil {
 		cfg.Blobs = blobs
 	} else {

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"example.com/crm/shared/browsertest"
+	"example.com/crm/shared/ccaiplayer"
 	"example.com/crm/shared/localstack"
 	"example.com/crm/shared/portal"
 )
@@ -138,4 +140,77 @@ func TestBrowserCRMPage(t *testing.T) {
 		}
 	}
 	browsertest.Screenshot(t, ctx, "crm-page-deployed")
+}
+
+// signInPages signs the browser in on the Pages function.
+func signInPages(t *testing.T, ctx context.Context) {
+	t.Helper()
+	login := newPlayer(t).Settings.TestLogin
+	browsertest.Do(t, ctx, chromedp.Navigate(stack.URLs[portal.Pages]+"/signin?next=/"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=password]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), login.Username),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), login.Password),
+		chromedp.Submit(chromedp.CSS(`input[name=password]`)),
+		chromedp.WaitVisible(chromedp.CSS(`form.search`)),
+	)
+}
+
+// visit opens link and returns where the browser landed, once the page
+// is shown.
+func visit(t *testing.T, ctx context.Context, link string) string {
+	t.Helper()
+	browsertest.Do(t, ctx, chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS(`main`)))
+	return browsertest.Get(t, ctx, chromedp.Location())
+}
+
+// The ticket pop and Open Custom URL as CCAI Platform fills them (the
+// number's "+" unencoded): one match shows the account; several a list;
+// none offers to create the account with the URL's number; the same
+// screen pop opened twice shows the same record of one temporary account.
+func TestBrowserPops(t *testing.T) {
+	p := newPlayer(t)
+	ctx := browsertest.New(t, 450, 900)
+	signInPages(t, ctx)
+	base := stack.URLs[portal.Pages]
+
+	one := uniquePhone(t, "1")
+	acc := call(t, p, "create_account", ccaiplayer.Vars{"NAME": "Pop One", "PHONE_NUMBER": one}, 201)
+	if at := visit(t, ctx, base+"/pop?ani="+one+"&menu_path=Support&channel=voice&type=inbound"); at != base+"/accounts/"+acc.ID {
+		t.Errorf("one match: at %s, want its account %s", at, acc.ID)
+	}
+
+	email := "pop-" + uniqueID(t) + "@example.com"
+	other := call(t, p, "create_account", ccaiplayer.Vars{"NAME": "Pop Email", "EMAIL": email}, 201)
+	at := visit(t, ctx, base+"/pop?ani="+one+"&email="+email)
+	list := browsertest.Get(t, ctx, chromedp.Text(chromedp.CSS(`main`)))
+	if !strings.HasPrefix(at, base+"/pop?") || !strings.Contains(list, "Pop One") || !strings.Contains(list, "Pop Email") {
+		t.Errorf("several matches: at %s showing %q, want a list of both (%s, %s)", at, list, acc.ID, other.ID)
+	}
+
+	none := uniquePhone(t, "1")
+	visit(t, ctx, base+"/pop?ani="+none)
+	if text := browsertest.Get(t, ctx, chromedp.Text(chromedp.CSS(`main`))); !strings.Contains(text, "No account matches") {
+		t.Fatalf("no match: page %q", text)
+	}
+	browsertest.Do(t, ctx, chromedp.Click(chromedp.CSS(`form.create button`)))
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if at = browsertest.Get(t, ctx, chromedp.Location()); strings.Contains(at, "/accounts/") {
+			break
+		}
+	}
+	found, err := p.Call(context.Background(), "find_account_by_query", ccaiplayer.Vars{"PHONE_NUMBER": none})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !found.Found() || at != base+"/accounts/"+found.ID {
+		t.Errorf("created from the pop: at %s (%q), account found by the number: %d %s", at, browsertest.Get(t, ctx, chromedp.Text(chromedp.CSS(`main`))), found.Status, found.Body)
+	}
+
+	unknown := uniquePhone(t, "1")
+	first := visit(t, ctx, base+"/open?account_id=&phone="+unknown)
+	second := visit(t, ctx, base+"/open?account_id=&phone="+unknown)
+	if !strings.HasPrefix(first, base+"/records/") || first != second {
+		t.Errorf("Open Custom URL twice: %s then %s, want the same record page", first, second)
+	}
+	browsertest.Screenshot(t, ctx, "open-custom-url")
 }

@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"strings"
 
+	"example.com/crm/shared/agentpop"
 	"example.com/crm/shared/crm"
 	"example.com/crm/shared/signin"
 )
@@ -48,6 +49,9 @@ type Config struct {
 	Sessions    Sessions
 	Blobs       Blobs
 	Signin      *signin.Service
+	// Pop finds and makes the accounts of ticket pops and screen pops
+	// (/pop, /open); nil leaves those pages out.
+	Pop *agentpop.Service
 	// FrameAncestors are the CSP sources allowed to frame the pages (the
 	// CCAI Platform portal).
 	FrameAncestors string
@@ -87,6 +91,11 @@ func New(cfg Config) *Server {
 	s.Page("POST /records/{id}", s.editRecord)
 	s.Page("POST /records/{id}/comments", s.addComment)
 	s.Page("GET /records/{id}/attachments/{att}", s.download)
+	if cfg.Pop != nil {
+		s.Page("GET /pop", s.pop)
+		s.Page("POST /pop", s.popCreate)
+		s.Page("GET /open", s.open)
+	}
 	s.Page("/", func(w http.ResponseWriter, r *http.Request, user string) {
 		s.notFound(w, r, user, "There is no page at this address.")
 	})
@@ -136,7 +145,7 @@ type view struct {
 	Data  any
 }
 
-var templates = parseTemplates("account", "record", "search", "home", "message")
+var templates = parseTemplates("account", "record", "search", "home", "message", "pop")
 
 func parseTemplates(names ...string) map[string]*template.Template {
 	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html"))
