@@ -12,14 +12,8 @@ import (
 // (most recently updated first), none offers to create the account with
 // what the URL carried.
 func (s *Server) pop(w http.ResponseWriter, r *http.Request, user string) {
-	p, err := agentpop.ParsePop(r.URL.Query())
-	if err != nil {
-		s.fail(w, r, user, err, "/")
-		return
-	}
-	res, err := s.cfg.Pop.Lookup(r.Context(), p)
-	if err != nil {
-		s.fail(w, r, user, err, "/")
+	res, ok := s.lookupPop(w, r, user)
+	if !ok {
 		return
 	}
 	if len(res.Matches) == 1 {
@@ -38,18 +32,13 @@ func (s *Server) popCreate(w http.ResponseWriter, r *http.Request, user string) 
 		s.render(w, r, http.StatusForbidden, "message", user, "Expired", message{Heading: "The form has expired", Text: "Reload the page and try again.", Back: r.URL.RequestURI()})
 		return
 	}
-	p, err := agentpop.ParsePop(r.URL.Query())
-	if err != nil {
-		s.fail(w, r, user, err, "/")
-		return
-	}
-	res, err := s.cfg.Pop.Lookup(r.Context(), p)
-	if err != nil {
-		s.fail(w, r, user, err, r.URL.RequestURI())
+	res, ok := s.lookupPop(w, r, user)
+	if !ok {
 		return
 	}
 	acc := res.Draft
 	if len(res.Matches) == 0 {
+		var err error
 		if acc, _, err = s.cfg.Accounts.CreateAccount(r.Context(), res.Draft); err != nil {
 			s.fail(w, r, user, err, r.URL.RequestURI())
 			return
@@ -83,4 +72,18 @@ func (s *Server) open(w http.ResponseWriter, r *http.Request, user string) {
 		return
 	}
 	http.Redirect(w, r, "/accounts/"+url.PathEscape(o.Account.ID), http.StatusSeeOther)
+}
+
+// lookupPop finds the accounts of the ticket pop r's URL names; false
+// when it answered an error page.
+func (s *Server) lookupPop(w http.ResponseWriter, r *http.Request, user string) (agentpop.PopResult, bool) {
+	p, err := agentpop.ParsePop(r.URL.Query())
+	if err == nil {
+		var res agentpop.PopResult
+		if res, err = s.cfg.Pop.Lookup(r.Context(), p); err == nil {
+			return res, true
+		}
+	}
+	s.fail(w, r, user, err, "/")
+	return agentpop.PopResult{}, false
 }
