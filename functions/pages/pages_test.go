@@ -18,6 +18,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"example.com/crm/functions/pages"
+	"example.com/crm/shared/agentpop"
 	"example.com/crm/shared/crm"
 	"example.com/crm/shared/gcpfirestore"
 	"example.com/crm/shared/gcpstorage"
@@ -75,7 +76,8 @@ func newEnv(t testing.TB) env {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(pages.New(pages.Config{Accounts: store, Records: store, Attachments: store, Sessions: store,
-		Blobs: blobs, Signin: si, FrameAncestors: "https://acme.ccaiplatform.com", PhoneRegion: "US", Log: log}))
+		Blobs: blobs, Signin: si, FrameAncestors: "https://acme.ccaiplatform.com", PhoneRegion: "US", Log: log,
+		Pop: &agentpop.Service{Accounts: store, Records: store, Pops: store, Journal: store.Journal(), Region: "US"}}))
 	t.Cleanup(srv.Close)
 
 	e := env{srv: srv, store: store}
@@ -262,9 +264,13 @@ func checkHeaders(t *testing.T, resp *http.Response) {
 
 func TestRecordPage(t *testing.T) {
 	e := newEnv(t)
+	if err := e.store.Journal().Add(context.Background(), agentpop.Entry{Session: "call:1418", Type: "New_Call", Known: true,
+		User: "admin", AgentEmail: "james.bond@agents.co", RecordID: e.record.ID, At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
 	resp, page := e.do(t, e.browser, "GET", "/records/"+e.record.ID, nil, http.StatusOK)
 	checkHeaders(t, resp)
-	wantIn(t, page, "Call 1418", "Line one\nline two", "order_no", "A-77", "Ada Lovelace",
+	wantIn(t, page, "Shown to agents", "New_Call · call:1418", "(agent james.bond@agents.co)", "Call 1418", "Line one\nline two", "order_no", "A-77", "Ada Lovelace",
 		// the session summary of the metadata
 		"Voice Inbound (IVR)", "menu-path-test/optional-dispositions_menu-8", "Jane Smith", "2m6s", "key_1",
 		// the recording, played through this function, and where it came from

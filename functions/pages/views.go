@@ -17,6 +17,7 @@ import (
 
 	"github.com/microcosm-cc/bluemonday"
 
+	"example.com/crm/shared/agentpop"
 	"example.com/crm/shared/crm"
 	"example.com/crm/shared/filetype"
 	"example.com/crm/shared/metadata"
@@ -114,6 +115,9 @@ type recordPage struct {
 	Sessions    []sessionView
 	Comments    []commentView
 	Attachments []attachmentView
+	// Shown is the CRM page's journal of this record: which adapter
+	// event showed it to which agent, when (newest first).
+	Shown []agentpop.Entry
 }
 
 // maxTranscript bounds the transcript shown on the page.
@@ -133,12 +137,16 @@ func (s *Server) record(w http.ResponseWriter, r *http.Request, user string) {
 		acc      crm.Account
 		comments []crm.Comment
 		atts     []crm.Attachment
-		errs     [3]error
+		shown    []agentpop.Entry
+		errs     [4]error
 		wg       sync.WaitGroup
 	)
 	wg.Go(func() { acc, errs[0] = s.cfg.Accounts.GetAccount(ctx, rec.AccountID) })
 	wg.Go(func() { comments, errs[1] = s.cfg.Records.Comments(ctx, id) })
 	wg.Go(func() { atts, errs[2] = s.cfg.Attachments.Attachments(ctx, id) })
+	if s.cfg.Pop != nil {
+		wg.Go(func() { shown, errs[3] = s.cfg.Pop.RecordJournal(ctx, id) })
+	}
 	wg.Wait()
 	if crm.ErrorCode(errs[0]) == crm.NotFound {
 		errs[0] = nil // a record whose account is gone still shows
@@ -149,7 +157,7 @@ func (s *Server) record(w http.ResponseWriter, r *http.Request, user string) {
 			return
 		}
 	}
-	p.Account, p.AccountName = acc, acc.DisplayName()
+	p.Account, p.AccountName, p.Shown = acc, acc.DisplayName(), shown
 	for _, ss := range rec.Sessions {
 		v := sessionView{Session: ss}
 		if ss.Summary != nil {
