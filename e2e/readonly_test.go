@@ -2,14 +2,12 @@ package e2e
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +15,7 @@ import (
 	"example.com/crm/shared/ccaiplayer"
 	"example.com/crm/shared/dbcost"
 	"example.com/crm/shared/localstack"
+	"example.com/crm/shared/testenv"
 )
 
 // readOnlyInTerraform returns the entry points terraform/functions.tf
@@ -35,24 +34,6 @@ func readOnlyInTerraform(t *testing.T) []string {
 	return out
 }
 
-// syncBuffer collects the functions' logs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // The functions Terraform gives read-only Firestore access
 // (roles/datastore.viewer) never write: a whole flow with OAuth, every
 // request of theirs logs 0 writes. A function that started writing would
@@ -62,7 +43,7 @@ func TestReadOnlyFunctionsNeverWrite(t *testing.T) {
 	if got := readOnlyInTerraform(t); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("read-only functions in terraform/functions.tf: got %v, want %v", got, want)
 	}
-	logs := &syncBuffer{}
+	logs := &testenv.Logs{}
 	_, settings := startStack(t, localstack.Options{Log: logs, Auth: auth.Config{Method: auth.MethodOAuth}})
 	ctx := context.Background()
 	p := ccaiplayer.New(settings)

@@ -15,7 +15,6 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,12 +28,12 @@ import (
 	"example.com/crm/shared/dbcost"
 	"example.com/crm/shared/gcpfirestore"
 	"example.com/crm/shared/gcppubsub"
-	"example.com/crm/shared/gcpstorage"
 	"example.com/crm/shared/ingest"
 	"example.com/crm/shared/localstack"
 	"example.com/crm/shared/logging"
 	"example.com/crm/shared/objectname"
 	"example.com/crm/shared/testenv"
+	"example.com/crm/shared/testenv/testbucket"
 )
 
 const (
@@ -50,26 +49,7 @@ type env struct {
 	gcs    string
 	bucket string
 	pull   func(time.Duration) []map[string]any
-	logs   *syncBuffer
-}
-
-// syncBuffer is a log destination the handler writes to while a test
-// reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs   *testenv.Logs
 }
 
 // newEnv serves the function on the emulators with the Generic API's
@@ -77,18 +57,9 @@ func (s *syncBuffer) String() string {
 // limiter (nil: the default one).
 func newEnv(t *testing.T, limiter *auth.Limiter) env {
 	t.Helper()
-	emu := testenv.All(t)
 	ctx := context.Background()
-	project := testenv.Project()
-	bucket := project + "-attachments"
-	if err := localstack.CreateBucket(ctx, emu.GCS, project, bucket); err != nil {
-		t.Fatal(err)
-	}
-	blobs, err := gcpstorage.Open(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { blobs.Close() })
+	b := testbucket.New(t, "-attachments")
+	emu, project, bucket, blobs := b.Emulators, b.Project, b.Name, b.Blobs
 	pull := testenv.Topic(t, emu.PubSub, project, "crm-events")
 	pub, err := gcppubsub.Open(ctx, project, "crm-events")
 	if err != nil {
@@ -106,7 +77,7 @@ func newEnv(t *testing.T, limiter *auth.Limiter) env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	logs := &syncBuffer{}
+	logs := &testenv.Logs{}
 	log := logging.New(logs, project)
 	if limiter == nil {
 		limiter = auth.NewLimiter()

@@ -21,11 +21,10 @@ import (
 	"example.com/crm/shared/agentpop"
 	"example.com/crm/shared/crm"
 	"example.com/crm/shared/gcpfirestore"
-	"example.com/crm/shared/gcpstorage"
 	"example.com/crm/shared/ingest"
-	"example.com/crm/shared/localstack"
 	"example.com/crm/shared/metadata"
 	"example.com/crm/shared/testenv"
+	"example.com/crm/shared/testenv/testbucket"
 )
 
 // env is the Pages function on the Firestore and Cloud Storage emulators
@@ -50,18 +49,9 @@ const (
 
 func newEnv(t testing.TB) env {
 	t.Helper()
-	emu := testenv.All(t)
 	ctx := context.Background()
-	project := testenv.Project()
-	bucket := project + "-attachments"
-	if err := localstack.CreateBucket(ctx, emu.GCS, project, bucket); err != nil {
-		t.Fatal(err)
-	}
-	blobs, err := gcpstorage.Open(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { blobs.Close() })
+	b := testbucket.New(t, "-attachments")
+	bucket, blobs := b.Name, b.Blobs
 	store := gcpfirestore.New(testenv.Firestore(t))
 	clock := time.Date(2026, 3, 24, 8, 0, 0, 0, time.UTC)
 	store.Now = func() time.Time { clock = clock.Add(time.Minute); return clock }

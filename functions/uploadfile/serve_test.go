@@ -25,8 +25,8 @@ import (
 	"example.com/crm/shared/gcpfirestore"
 	"example.com/crm/shared/gcpstorage"
 	"example.com/crm/shared/ingest"
-	"example.com/crm/shared/localstack"
 	"example.com/crm/shared/testenv"
+	"example.com/crm/shared/testenv/testbucket"
 )
 
 // env is the upload function on the Firestore and Cloud Storage
@@ -48,18 +48,9 @@ func newEnv(t *testing.T) env {
 // (its stores and bucket are filled in).
 func newEnvWith(t *testing.T, o ccai.Options, h uploadfile.Handler) env {
 	t.Helper()
-	emu := testenv.All(t)
 	ctx := context.Background()
-	project := testenv.Project()
-	bucket := project + "-attachments"
-	if err := localstack.CreateBucket(ctx, emu.GCS, project, bucket); err != nil {
-		t.Fatal(err)
-	}
-	blobs, err := gcpstorage.Open(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { blobs.Close() })
+	b := testbucket.New(t, "-attachments")
+	bucket, blobs := b.Name, b.Blobs
 	store := gcpfirestore.New(testenv.Firestore(t))
 	acc, _, err := store.CreateAccount(ctx, crm.Account{Name: "Uploader", Emails: []string{"uploader@example.com"}})
 	if err != nil {

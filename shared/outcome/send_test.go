@@ -15,11 +15,11 @@ import (
 	"example.com/crm/shared/crm"
 	"example.com/crm/shared/dbcost"
 	"example.com/crm/shared/gcpfirestore"
-	"example.com/crm/shared/gcpstorage"
 	"example.com/crm/shared/ingest"
 	"example.com/crm/shared/localstack"
 	"example.com/crm/shared/outcome"
 	"example.com/crm/shared/testenv"
+	"example.com/crm/shared/testenv/testbucket"
 )
 
 // mailbox is an outcome.Mailer that keeps what it is given; fail makes
@@ -60,23 +60,15 @@ type senderEnv struct {
 // bucket, as from external storage.
 func newSenderEnv(t *testing.T, settings outcome.Settings) *senderEnv {
 	t.Helper()
-	emu := testenv.All(t)
 	ctx := context.Background()
-	project := testenv.Project()
-	store, err := gcpfirestore.Open(ctx, project, "")
+	b := testbucket.New(t, "-ccai")
+	store, err := gcpfirestore.Open(ctx, b.Project, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	blobs, err := gcpstorage.Open(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { blobs.Close() })
-	e := &senderEnv{store: store, bucket: project + "-ccai", mail: &mailbox{}}
-	if err := localstack.CreateBucket(ctx, emu.GCS, project, e.bucket); err != nil {
-		t.Fatal(err)
-	}
+	blobs := b.Blobs
+	e := &senderEnv{store: store, bucket: b.Name, mail: &mailbox{}}
 	if err := store.PutOutcomeSettings(ctx, settings); err != nil {
 		t.Fatal(err)
 	}

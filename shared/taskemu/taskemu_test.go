@@ -24,6 +24,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"example.com/crm/shared/taskemu"
+	"example.com/crm/shared/testenv"
 )
 
 const location = "projects/test-project/locations/us-central1"
@@ -86,28 +87,11 @@ func (tg *target) snapshot() []hit {
 	return slices.Clone(tg.hits)
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // setup starts a server, connects the official client to it exactly as the
 // project does, and creates a queue with retry (nil: the defaults).
-func setup(t *testing.T, retry *cloudtaskspb.RetryConfig) (*cloudtasks.Client, string, *syncBuffer) {
+func setup(t *testing.T, retry *cloudtaskspb.RetryConfig) (*cloudtasks.Client, string, *testenv.Logs) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &testenv.Logs{}
 	srv, err := taskemu.Start(taskemu.Options{Log: logs})
 	if err != nil {
 		t.Fatal(err)
