@@ -247,9 +247,9 @@ func buildPages(d *deps) http.Handler {
 			http.Error(w, "bad host", http.StatusBadRequest)
 			return
 		}
-		events := &agentpop.Service{Accounts: d.store, Records: d.store, Pops: d.store, Journal: d.store.Journal(),
-			Region: d.cfg.PhoneRegion, CRM: checker, RecordURL: func(id string) string { return base + "/records/" + url.PathEscape(id) }}
-		crmpage.Handler{Base: "/crm", TenantOrigin: d.cfg.TenantOrigin, SigninPath: pages.SigninPath, Signin: si, Events: events, Log: d.log}.ServeHTTP(w, r)
+		events := *cfg.Pop // the pages' own service, told where this CRM is
+		events.CRM, events.RecordURL = checker, func(id string) string { return base + "/records/" + url.PathEscape(id) }
+		crmpage.Handler{Base: "/crm", TenantOrigin: d.cfg.TenantOrigin, SigninPath: pages.SigninPath, Signin: si, Events: &events, Log: d.log}.ServeHTTP(w, r)
 	})
 	srv.Handle("/crm", crm)
 	srv.Handle("/crm/", crm)
