@@ -46,6 +46,7 @@ import (
 	"example.com/crm/shared/logging"
 	"example.com/crm/shared/oauthserver"
 	"example.com/crm/shared/outcome"
+	"example.com/crm/shared/portal"
 	"example.com/crm/shared/signin"
 )
 
@@ -224,12 +225,16 @@ func buildPages(d *deps) http.Handler {
 	si, err := signin.New(signin.Config{
 		SessionKey: d.cfg.SessionKey, Sessions: d.store.Sessions(), AdminUsername: d.cfg.AdminUsername, AdminPasswordHash: d.cfg.AdminPasswordHash,
 		Google:       signin.GoogleConfig{ClientID: d.cfg.GoogleClientID, ClientSecret: d.cfg.GoogleClientSecret},
-		AllowedUsers: d.cfg.AllowedUsers, Limiter: d.limiter, Log: d.log,
+		AllowedUsers: d.cfg.AllowedUsers, AdminUsers: d.cfg.AdminUsers, Limiter: d.limiter, Log: d.log,
 	})
 	if err != nil {
 		return failing(d, err)
 	}
-	cfg := pages.Config{Accounts: d.store, Records: d.store, Attachments: d.store, Sessions: d.store, Signin: si,
+	admin, err := pagesAdmin(d)
+	if err != nil {
+		return failing(d, err)
+	}
+	cfg := pages.Config{Admin: admin, Accounts: d.store, Records: d.store, Attachments: d.store, Sessions: d.store, Signin: si,
 		FrameAncestors: d.cfg.FrameAncestors, PhoneRegion: d.cfg.PhoneRegion, Client: auth.ClientAddr, Log: d.log,
 		Pop: &agentpop.Service{Accounts: d.store, Records: d.store, Pops: d.store, Journal: d.store.Journal(), Region: d.cfg.PhoneRegion}}
 	if blobs, err := d.blobs(); err == nil {
@@ -254,6 +259,32 @@ func buildPages(d *deps) http.Handler {
 	srv.Handle("/crm", crm)
 	srv.Handle("/crm/", crm)
 	return srv
+}
+
+// pagesAdmin is what the admin pages show of the deployment: its portal
+// settings file's input (every function's URL, the Generic API's
+// credentials, external storage, the inbound outcome email address),
+// the OAuth clients and the users.
+func pagesAdmin(d *deps) (*pages.Admin, error) {
+	c := d.cfg
+	var clients []oauthserver.Client
+	if c.OAuthClients != "" {
+		var err error
+		if clients, err = oauthserver.ParseClients(c.OAuthClients); err != nil {
+			return nil, err
+		}
+	}
+	var storage *portal.ExternalStorage
+	if c.CCAIBucket != "" {
+		storage = portal.GCSStorage(c.CCAIBucket, c.CCAIFolderPath, os.Getenv("STORAGE_EMULATOR_HOST"))
+	}
+	a := &pages.Admin{Outcome: d.store, OAuthClients: clients, AllowedUsers: c.AllowedUsers, AdminUsers: c.AdminUsers,
+		Portal: portal.Input{URLs: c.FunctionURLs, Auth: c.Auth, ExternalStorage: storage,
+			InboundAddress: c.InboundAddress, InboundPathSecret: c.InboundPathSecret}}
+	if c.AdminPasswordHash != "" {
+		a.LocalAdmin = c.AdminUsername
+	}
+	return a, nil
 }
 
 // requestOrigin is the origin a request was made to: https behind

@@ -52,6 +52,8 @@ type Config struct {
 	// Pop finds and makes the accounts of ticket pops and screen pops
 	// (/pop, /open); nil leaves those pages out.
 	Pop *agentpop.Service
+	// Admin: the admin pages; nil leaves them out.
+	Admin *Admin
 	// FrameAncestors are the CSP sources allowed to frame the pages (the
 	// CCAI Platform portal).
 	FrameAncestors string
@@ -95,6 +97,11 @@ func New(cfg Config) *Server {
 		s.Page("GET /pop", s.pop)
 		s.Page("POST /pop", s.popCreate)
 		s.Page("GET /open", s.open)
+	}
+	if cfg.Admin != nil {
+		s.admin("GET /admin", s.adminHome)
+		s.admin("POST /admin/portal-settings.json", s.adminPortalSettings)
+		s.admin("POST /admin/outcome", s.adminOutcome)
 	}
 	s.Page("/", func(w http.ResponseWriter, r *http.Request, user string) {
 		s.notFound(w, r, user, "There is no page at this address.")
@@ -145,7 +152,7 @@ type view struct {
 	Data  any
 }
 
-var templates = parseTemplates("account", "record", "search", "home", "message", "pop")
+var templates = parseTemplates("account", "record", "search", "home", "message", "pop", "admin")
 
 func parseTemplates(names ...string) map[string]*template.Template {
 	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html"))

@@ -47,7 +47,10 @@ const (
 	xssPlain = `plain <script>alert(3)</script> & <img src=x onerror=alert(4)>`
 )
 
-func newEnv(t testing.TB) env {
+func newEnv(t testing.TB) env { t.Helper(); return newEnvWith(t, nil) }
+
+// newEnvWith is newEnv with the pages' configuration changed by edit.
+func newEnvWith(t testing.TB, edit func(*pages.Config, *gcpfirestore.Store)) env {
 	t.Helper()
 	ctx := context.Background()
 	b := testbucket.New(t, "-attachments")
@@ -65,9 +68,13 @@ func newEnv(t testing.TB) env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(pages.New(pages.Config{Accounts: store, Records: store, Attachments: store, Sessions: store,
+	cfg := pages.Config{Accounts: store, Records: store, Attachments: store, Sessions: store,
 		Blobs: blobs, Signin: si, FrameAncestors: "https://acme.ccaiplatform.com", PhoneRegion: "US", Log: log,
-		Pop: &agentpop.Service{Accounts: store, Records: store, Pops: store, Journal: store.Journal(), Region: "US"}}))
+		Pop: &agentpop.Service{Accounts: store, Records: store, Pops: store, Journal: store.Journal(), Region: "US"}}
+	if edit != nil {
+		edit(&cfg, store)
+	}
+	srv := httptest.NewServer(pages.New(cfg))
 	t.Cleanup(srv.Close)
 
 	e := env{srv: srv, store: store}

@@ -217,8 +217,10 @@ func (s *Server) transcript(r *http.Request, a crm.Attachment) string {
 	return strings.ToValidUTF8(string(b), "\uFFFD")
 }
 
-// Limits of the edit forms (the store checks the fields' own limits).
-const maxForm = 256 << 10
+// Limits of the forms (the store checks the fields' own limits): the
+// outcome email settings' form with outcome.MaxQueues queues of long
+// keys and addresses is the largest.
+const maxForm = 1 << 20
 
 func (s *Server) editRecord(w http.ResponseWriter, r *http.Request, user string) {
 	id := r.PathValue("id")

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -204,4 +205,11 @@ func (c *Checker) Challenge() string {
 		return `Bearer realm="crm"`
 	}
 	return ""
+}
+
+// Fingerprint names a secret without telling it: the first 8 hex digits
+// of its SHA-256, what `printf %s "$KEY" | sha256sum | cut -c1-8` prints.
+func Fingerprint(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:4])
 }

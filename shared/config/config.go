@@ -3,6 +3,7 @@
 package config
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -51,6 +52,17 @@ type Config struct {
 	GoogleClientID     string
 	GoogleClientSecret string
 	AllowedUsers       []string
+	// AdminUsers are the Google users (addresses) who may use the admin
+	// pages besides the local administrator (CRM_ADMIN_USERS).
+	AdminUsers []string
+	// FunctionURLs maps each function's entry point to its URL
+	// (CRM_FUNCTION_URLS, a JSON object): the admin page builds the
+	// deployment's portal settings file from them.
+	FunctionURLs map[string]string
+	// InboundAddress is the address typed in the portal's "Send session
+	// outcome via Email" (CRM_INBOUND_ADDRESS), for the portal settings
+	// file.
+	InboundAddress string
 	// Files: the CRM's own bucket for uploads, the bucket CCAI Platform
 	// writes into (and the portal's Folder Path), the events topic, the
 	// URL of the UploadFile function (download links), and how long a file
@@ -129,6 +141,10 @@ type Outcome struct {
 //	CRM_ADMIN_PASSWORD_HASH  bcrypt hash of the local administrator's password
 //	CRM_GOOGLE_CLIENT_ID, CRM_GOOGLE_CLIENT_SECRET  Google sign-in
 //	CRM_ALLOWED_USERS      comma-separated addresses or @domains allowed to sign in with Google
+//	CRM_ADMIN_USERS        comma-separated Google addresses allowed on the admin pages
+//	                       (the local administrator always is)
+//	CRM_FUNCTION_URLS      JSON {"<entry point>": "<function URL>"} of every function
+//	CRM_INBOUND_ADDRESS    the address typed in the portal for session outcome emails
 //	CRM_ATTACHMENTS_BUCKET the CRM's bucket for uploaded files
 //	CRM_CCAI_BUCKET, CRM_CCAI_FOLDER_PATH  the external storage bucket CCAI Platform writes into
 //	CRM_EVENTS_TOPIC       Pub/Sub topic of the CRM's events ("" publishes none)
@@ -211,11 +227,19 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	c.AdminPasswordHash = get("CRM_ADMIN_PASSWORD_HASH", "")
 	c.GoogleClientID = get("CRM_GOOGLE_CLIENT_ID", "")
 	c.GoogleClientSecret = get("CRM_GOOGLE_CLIENT_SECRET", "")
-	for _, u := range strings.Split(get("CRM_ALLOWED_USERS", ""), ",") {
-		if u = strings.TrimSpace(u); u != "" {
-			c.AllowedUsers = append(c.AllowedUsers, u)
+	c.AllowedUsers = list(get("CRM_ALLOWED_USERS", ""))
+	c.AdminUsers = list(get("CRM_ADMIN_USERS", ""))
+	for _, u := range c.AdminUsers {
+		if a, err := mail.ParseAddress(u); err != nil || a.Address != u {
+			errs = append(errs, fmt.Errorf("CRM_ADMIN_USERS: %q is not an email address (each administrator is named; a domain is not allowed)", u))
 		}
 	}
+	if v := get("CRM_FUNCTION_URLS", ""); v != "" {
+		if c.FunctionURLs, err = functionURLs(v); err != nil {
+			errs = append(errs, fmt.Errorf("CRM_FUNCTION_URLS: %w", err))
+		}
+	}
+	c.InboundAddress = get("CRM_INBOUND_ADDRESS", "")
 	if c.AccessTokenTTL, err = time.ParseDuration(get("CRM_ACCESS_TOKEN_TTL", "1h")); err != nil || c.AccessTokenTTL <= 0 {
 		errs = append(errs, fmt.Errorf("CRM_ACCESS_TOKEN_TTL %q is not a positive duration", get("CRM_ACCESS_TOKEN_TTL", "1h")))
 	}
@@ -224,11 +248,7 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	c.CCAIFolderPath = strings.Trim(get("CRM_CCAI_FOLDER_PATH", ""), "/")
 	c.EventsTopic = get("CRM_EVENTS_TOPIC", "")
 	c.AttachmentsURL = strings.TrimRight(get("CRM_ATTACHMENTS_URL", ""), "/")
-	for _, a := range strings.Split(get("CRM_INBOUND_SENDERS", "no-reply@ccaiplatform.com"), ",") {
-		if a = strings.TrimSpace(a); a != "" {
-			c.InboundSenders = append(c.InboundSenders, a)
-		}
-	}
+	c.InboundSenders = list(get("CRM_INBOUND_SENDERS", "no-reply@ccaiplatform.com"))
 	errs = append(errs, c.Outcome.load(get)...)
 	if c.TenantOrigin = strings.TrimRight(get("CRM_CCAI_TENANT_ORIGIN", ""), "/"); c.TenantOrigin != "" && !isOrigin(c.TenantOrigin) {
 		errs = append(errs, fmt.Errorf("CRM_CCAI_TENANT_ORIGIN %q is not an origin such as https://acme.ccaiplatform.com (scheme and host, no path)", c.TenantOrigin))
@@ -318,6 +338,34 @@ func (o Outcome) SMTP() mailer.SMTP {
 
 // isOrigin reports whether s is a web origin: https (or http, for a
 // local stand-in) and a host with an optional port, nothing else.
+// list splits a comma-separated setting, leaving out empty entries.
+func list(v string) []string {
+	var out []string
+	for _, e := range strings.Split(v, ",") {
+		if e = strings.TrimSpace(e); e != "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// functionURLs reads CRM_FUNCTION_URLS: a JSON object whose values are
+// http or https URLs without query or fragment.
+func functionURLs(v string) (map[string]string, error) {
+	var m map[string]string
+	if err := json.Unmarshal([]byte(v), &m); err != nil {
+		return nil, fmt.Errorf("not a JSON object of entry point to URL: %v", err)
+	}
+	for ep, raw := range m {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			return nil, fmt.Errorf("%s: %q is not an http(s) URL without query", ep, raw)
+		}
+		m[ep] = strings.TrimRight(raw, "/")
+	}
+	return m, nil
+}
+
 func isOrigin(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" && u.Path == "" &&

@@ -4,6 +4,7 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -502,6 +503,40 @@ func TestLoadTenantOrigin(t *testing.T) {
 		}
 		if ok && c.TenantOrigin != strings.TrimRight(in, "/") {
 			t.Errorf("CRM_CCAI_TENANT_ORIGIN %q read as %q", in, c.TenantOrigin)
+		}
+	}
+}
+
+// The admin pages' settings: administrators are named addresses (never a
+// domain), and the function URLs are a JSON object of http(s) URLs.
+func TestAdminSettings(t *testing.T) {
+	for in, ok := range map[string]bool{
+		"": true, "ops@acme.com": true, "ops@acme.com, lead@acme.com": true,
+		"@acme.com": false, "Ops <ops@acme.com>": false, "not an address": false,
+	} {
+		_, err := config.Load(lookup(with(minimal(), "CRM_ADMIN_USERS", in)))
+		if (err == nil) != ok {
+			t.Errorf("CRM_ADMIN_USERS %q: %v, want ok %v", in, err, ok)
+		}
+	}
+	c, err := config.Load(lookup(with(minimal(), "CRM_ADMIN_USERS", " ops@acme.com ,lead@acme.com")))
+	if err != nil || !slices.Equal(c.AdminUsers, []string{"ops@acme.com", "lead@acme.com"}) {
+		t.Errorf("CRM_ADMIN_USERS read as %q, %v", c.AdminUsers, err)
+	}
+	for in, ok := range map[string]bool{
+		`{"Pages":"https://us-central1-p.cloudfunctions.net/crm-pages/"}`: true,
+		`{"Pages":"http://127.0.0.1:8090"}`:                               true,
+		`["https://x"]`:                                                   false,
+		`{"Pages":"javascript:alert(1)"}`:                                 false,
+		`{"Pages":"https://x?y=1"}`:                                       false,
+		`{"Pages":1}`:                                                     false,
+	} {
+		c, err := config.Load(lookup(with(minimal(), "CRM_FUNCTION_URLS", in)))
+		if (err == nil) != ok {
+			t.Errorf("CRM_FUNCTION_URLS %s: %v, want ok %v", in, err, ok)
+		}
+		if ok && strings.HasSuffix(c.FunctionURLs["Pages"], "/") {
+			t.Errorf("CRM_FUNCTION_URLS %s: kept the trailing slash: %q", in, c.FunctionURLs["Pages"])
 		}
 	}
 }

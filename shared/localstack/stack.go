@@ -180,6 +180,10 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		}
 		s.URLs[fn] = "http://" + addrs[fn]
 	}
+	urls, err := json.Marshal(s.URLs)
+	if err != nil {
+		return nil, err
+	}
 	env := append(os.Environ(),
 		"FIRESTORE_EMULATOR_HOST="+s.FirestoreHost,
 		"PUBSUB_EMULATOR_HOST="+s.PubSubHost,
@@ -195,6 +199,8 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		"CRM_EVENTS_TOPIC="+eventsTopic,
 		"CRM_ATTACHMENTS_URL="+s.URLs[portal.UploadFile],
 		"CRM_INBOUND_PATH_SECRET="+o.InboundPathSecret,
+		"CRM_INBOUND_ADDRESS="+o.InboundAddress,
+		"CRM_FUNCTION_URLS="+string(urls),
 		"CLOUD_TASKS_EMULATOR_HOST="+s.Tasks.Addr(),
 		"CRM_OUTCOME_QUEUE="+s.OutcomeQueue,
 		"CRM_OUTCOME_SEND_URL="+s.URLs[portal.OutcomeSend],
@@ -227,7 +233,7 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		return nil, err
 	}
 	s.Settings, err = portal.Build(portal.Input{URLs: s.URLs, Auth: o.Auth, OAuth: oauthClient,
-		ExternalStorage: &portal.ExternalStorage{Provider: "gcs", Bucket: s.CCAIBucket, Endpoint: "http://" + s.GCSHost + "/storage/v1/"},
+		ExternalStorage: portal.GCSStorage(s.CCAIBucket, "", s.GCSHost),
 		InboundAddress:  o.InboundAddress, InboundPathSecret: o.InboundPathSecret,
 		TestLogin: &portal.Login{Username: "admin", Password: o.AdminPassword}})
 	if err != nil {

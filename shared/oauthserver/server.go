@@ -200,3 +200,9 @@ func (v Validator) ValidateBearer(ctx context.Context, token string) error {
 	}
 	return errBadToken
 }
+
+// CheckSecret reports whether secret is the client's secret (its bcrypt
+// hash matches).
+func (c Client) CheckSecret(secret string) bool {
+	return bcrypt.CompareHashAndPassword([]byte(c.SecretHash), []byte(secret)) == nil
+}

@@ -272,3 +272,14 @@ func Read(path string) (Settings, error) {
 	}
 	return s, nil
 }
+
+// GCSStorage is the external storage of a deployment: CCAI Platform
+// writes into bucket under folderPath; emulatorHost, when set (a local
+// run), is the Cloud Storage emulator's host:port.
+func GCSStorage(bucket, folderPath, emulatorHost string) *ExternalStorage {
+	s := &ExternalStorage{Provider: "gcs", Bucket: bucket, FolderPath: folderPath}
+	if emulatorHost != "" {
+		s.Endpoint = "http://" + emulatorHost + "/storage/v1/"
+	}
+	return s
+}

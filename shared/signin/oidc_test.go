@@ -102,6 +102,7 @@ func TestGoogleSignInFlow(t *testing.T) {
 		Google: signin.GoogleConfig{ClientID: "crm-web", ClientSecret: "google-secret-123",
 			AuthURL: prov.srv.URL + "/auth", TokenURL: prov.srv.URL + "/token", Issuer: prov.srv.URL},
 		AllowedUsers: []string{"@example.com", "boss@gmail.com"},
+		AdminUsers:   []string{"Boss@gmail.com", "eve@example.com"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -114,12 +115,13 @@ func TestGoogleSignInFlow(t *testing.T) {
 		name   string
 		claims map[string]any
 		want   string // signed-in user, "" for refused
+		admin  bool   // may use the admin pages
 	}{
-		{"workspace user of an allowed domain", map[string]any{"email": "Ann@Example.com", "email_verified": true, "hd": "example.com"}, "ann@example.com"},
-		{"allowed address", map[string]any{"email": "boss@gmail.com", "email_verified": true}, "boss@gmail.com"},
-		{"borrowed address without the domain's hd", map[string]any{"email": "eve@example.com", "email_verified": true}, ""},
-		{"unverified address", map[string]any{"email": "boss@gmail.com", "email_verified": false}, ""},
-		{"other domain", map[string]any{"email": "x@other.com", "email_verified": true, "hd": "other.com"}, ""},
+		{"workspace user of an allowed domain", map[string]any{"email": "Ann@Example.com", "email_verified": true, "hd": "example.com"}, "ann@example.com", false},
+		{"allowed address, an administrator", map[string]any{"email": "boss@gmail.com", "email_verified": true}, "boss@gmail.com", true},
+		{"borrowed address without the domain's hd", map[string]any{"email": "eve@example.com", "email_verified": true}, "", false},
+		{"unverified address", map[string]any{"email": "boss@gmail.com", "email_verified": false}, "", false},
+		{"other domain", map[string]any{"email": "x@other.com", "email_verified": true, "hd": "other.com"}, "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			prov.claims = tc.claims
@@ -155,6 +157,9 @@ func TestGoogleSignInFlow(t *testing.T) {
 			}
 			if !ok || user != tc.want {
 				t.Errorf("got user %q %v (status %d), want %q", user, ok, last.StatusCode, tc.want)
+			}
+			if _, admin, _ := svc.RequireAdmin(httptest.NewRecorder(), req, "/signin"); admin != tc.admin {
+				t.Errorf("%s: admin %v, want %v", user, admin, tc.admin)
 			}
 			if loc := last.Header.Get("Location"); !strings.HasSuffix(loc, "/after") {
 				t.Errorf("redirected to %q, want back to /after", loc)

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,9 @@ type Config struct {
 	// AllowedUsers may sign in with Google: addresses ("a@b.com") or
 	// domains ("@b.com").
 	AllowedUsers []string
+	// AdminUsers are the Google users (addresses, among those allowed)
+	// who may use the admin pages; the local administrator always may.
+	AdminUsers []string
 	// SessionTTL is how long a sign-in lasts (8h by default).
 	SessionTTL time.Duration
 	// Limiter slows down repeated failed sign-ins; may be nil.
@@ -136,22 +140,41 @@ type sessionPayload struct {
 // caller should say to try again (RequireUser does). Visitors without
 // an authentic, unexpired session cookie cost no read.
 func (s *Service) User(r *http.Request) (string, error) {
+	p, err := s.current(r)
+	return p.User, err
+}
+
+// current returns r's valid session; a zero payload when there is none.
+func (s *Service) current(r *http.Request) (sessionPayload, error) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
-		return "", nil
+		return sessionPayload{}, nil
 	}
 	var p sessionPayload
 	if s.session.open(c.Value, &p) != nil || p.User == "" || time.Now().Unix() > p.Expires || !s.allowed(p) {
-		return "", nil
+		return sessionPayload{}, nil
 	}
 	gen, err := s.cfg.Sessions.Generation(r.Context(), p.User)
 	if err != nil {
-		return "", fmt.Errorf("session generation: %w", err)
+		return sessionPayload{}, fmt.Errorf("session generation: %w", err)
 	}
 	if gen != p.Generation {
-		return "", nil
+		return sessionPayload{}, nil
 	}
-	return p.User, nil
+	return p, nil
+}
+
+// administrator reports whether a valid session's user may use the
+// admin pages: the local administrator, or a Google user named in
+// AdminUsers (compared without case, as addresses are).
+func (s *Service) administrator(p sessionPayload) bool {
+	switch p.Via {
+	case viaPassword:
+		return s.isAdmin(p.User)
+	case viaGoogle:
+		return slices.ContainsFunc(s.cfg.AdminUsers, func(a string) bool { return strings.EqualFold(a, p.User) })
+	}
+	return false
 }
 
 // allowed applies, on every page view, the rule sign-in applied: the
@@ -224,16 +247,28 @@ func (s *Service) CheckCSRF(r *http.Request) bool {
 // page, which brings them back to the same URL afterwards.
 // When the session cannot be checked it answers 503 (try again).
 func (s *Service) RequireUser(w http.ResponseWriter, r *http.Request, signinPath string) (string, bool) {
-	u, err := s.User(r)
+	p, ok := s.require(w, r, signinPath)
+	return p.User, ok
+}
+
+// RequireAdmin is RequireUser that also tells whether the user may use
+// the admin pages; the caller answers 403 when not.
+func (s *Service) RequireAdmin(w http.ResponseWriter, r *http.Request, signinPath string) (user string, admin, ok bool) {
+	p, ok := s.require(w, r, signinPath)
+	return p.User, ok && s.administrator(p), ok
+}
+
+func (s *Service) require(w http.ResponseWriter, r *http.Request, signinPath string) (sessionPayload, bool) {
+	p, err := s.current(r)
 	if err != nil {
 		s.unavailable(w, r, err)
-		return "", false
+		return p, false
 	}
-	if u != "" {
-		return u, true
+	if p.User != "" {
+		return p, true
 	}
 	http.Redirect(w, r, signinPath+"?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
-	return "", false
+	return p, false
 }
 
 // safeNext keeps a post-sign-in redirect on this site: a path of this

@@ -535,6 +535,10 @@ func TestRequireUser(t *testing.T) {
 			if user != tt.wantUser || ok != (tt.wantUser != "") {
 				t.Errorf("RequireUser: got (%q, %v), want (%q, %v)", user, ok, tt.wantUser, tt.wantUser != "")
 			}
+			// The local administrator may use the admin pages.
+			if u, admin, ok := s.RequireAdmin(httptest.NewRecorder(), r, "/signin"); u != user || admin != ok || ok != (user != "") {
+				t.Errorf("RequireAdmin: got (%q, admin %v, %v), want (%q, admin %v)", u, admin, ok, user, user != "")
+			}
 			if tt.wantTo == "" {
 				if w.Code != http.StatusOK || w.Header().Get("Location") != "" {
 					t.Errorf("response: got %d to %q, want nothing written", w.Code, w.Header().Get("Location"))
