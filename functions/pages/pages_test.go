@@ -49,6 +49,13 @@ const (
 
 func newEnv(t testing.TB) env {
 	t.Helper()
+	return newEnvOn(t, "https://acme.ccaiplatform.com", httptest.NewServer)
+}
+
+// newEnvOn is newEnv with the pages framable by frameAncestors, served by
+// start (httptest.NewServer or httptest.NewTLSServer).
+func newEnvOn(t testing.TB, frameAncestors string, start func(http.Handler) *httptest.Server) env {
+	t.Helper()
 	ctx := context.Background()
 	b := testbucket.New(t, "-attachments")
 	bucket, blobs := b.Name, b.Blobs
@@ -65,8 +72,8 @@ func newEnv(t testing.TB) env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(pages.New(pages.Config{Accounts: store, Records: store, Attachments: store, Sessions: store,
-		Blobs: blobs, Signin: si, FrameAncestors: "https://acme.ccaiplatform.com", PhoneRegion: "US", Log: log,
+	srv := start(pages.New(pages.Config{Accounts: store, Records: store, Attachments: store, Sessions: store,
+		Blobs: blobs, Signin: si, FrameAncestors: frameAncestors, PhoneRegion: "US", Log: log,
 		Pop: &agentpop.Service{Accounts: store, Records: store, Pops: store, Journal: store.Journal(), Region: "US"}}))
 	t.Cleanup(srv.Close)
 
@@ -134,6 +141,7 @@ func newEnv(t testing.TB) env {
 		}
 	}
 	e.browser = newBrowser(t)
+	e.browser.Transport = srv.Client().Transport // trusts a TLS server's certificate
 	e.signIn(t, e.browser, "/")
 	return e
 }
