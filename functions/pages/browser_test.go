@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/storage"
 	"github.com/chromedp/chromedp"
 
@@ -26,6 +27,12 @@ import (
 func TestPagesInABrowser(t *testing.T) {
 	e := newEnv(t)
 	ctx := browsertest.New(t, 450, 900)
+	// Before any page's own script: alert keeps what it is called with,
+	// so that the comments' alert(1…4) show if they ever run.
+	browsertest.Get(t, ctx, chromedp.Action[page.AddScriptToEvaluateOnNewDocumentResult](func(ctx context.Context, tg *chromedp.Target) (page.AddScriptToEvaluateOnNewDocumentResult, error) {
+		return cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+			Source: `window.ran = []; window.alert = function (x) { window.ran.push(String(x)); };`})
+	}))
 	link := e.srv.URL + "/records/" + e.record.ID + "?from=" + url.QueryEscape("ticket pop")
 	browsertest.Do(t, ctx, chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS(`input[name=password]`)))
 	browsertest.Do(t, ctx,
@@ -43,8 +50,14 @@ func TestPagesInABrowser(t *testing.T) {
 		t.Fatalf("after sign-in at %s, want %s", at, link)
 	}
 	browsertest.Do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`#comments`)))
-	// The comment's <script> and <img onerror> would set these.
-	if ran := browsertest.Get(t, ctx, chromedp.Evaluate[bool](`typeof window.alert !== "function" || document.querySelector("[onerror]") !== null || document.querySelectorAll("main script").length > 0`)); ran {
+	// Once the page and its images have loaded (an <img onerror> runs
+	// when its image fails), nothing of the comments ran, and their
+	// markup is not in the page.
+	browsertest.Get(t, ctx, chromedp.Poll[bool](`document.readyState === "complete" && Array.from(document.images).every(i => i.complete)`))
+	if ran := browsertest.Get(t, ctx, chromedp.Evaluate[string](`JSON.stringify(window.ran)`)); ran != "[]" {
+		t.Errorf("the comments' script ran: alert(%s)", ran)
+	}
+	if in := browsertest.Get(t, ctx, chromedp.Evaluate[bool](`document.querySelector("[onerror]") !== null || document.querySelectorAll("main script").length > 0`)); in {
 		t.Error("the comment's markup is in the page")
 	}
 	wide := browsertest.Get(t, ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`))
