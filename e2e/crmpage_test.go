@@ -99,7 +99,8 @@ func clickAdapter(t *testing.T, ctx context.Context, frame string, n int, foreig
 // New_Call shows the caller and the call's record; New_Chat shows each
 // chat's record; switching back (Active_Chat) shows the first chat's
 // record again without loading it again; the same event posted by a page
-// of a third origin is ignored and counted. The record pages then show,
+// of a third origin is ignored and counted; CRM_Record_Pop shows the
+// record and whom it is about. The record pages then show,
 // from the Firestore journal, which adapter event showed them to which
 // agent.
 func TestBrowserCRMPageFollowsTheAdapters(t *testing.T) {
@@ -123,6 +124,7 @@ func TestBrowserCRMPageFollowsTheAdapters(t *testing.T) {
 	}
 	stack.Adapter.SetEvents(
 		localstack.AdapterEvent{Adapter: "call", Type: "New_Call", Data: data("call_id", callID)},
+		localstack.AdapterEvent{Adapter: "call", Type: "CRM_Record_Pop", Data: map[string]any{"recordUrl": base + "/records/" + callRecord}},
 		localstack.AdapterEvent{Adapter: "chat", Type: "New_Chat", Data: data("chat_id", chat1)},
 		localstack.AdapterEvent{Adapter: "chat", Type: "New_Chat", Data: data("chat_id", chat2)},
 		localstack.AdapterEvent{Adapter: "chat", Type: "Active_Chat", Data: data("chat_id", chat1)},
@@ -169,29 +171,44 @@ func TestBrowserCRMPageFollowsTheAdapters(t *testing.T) {
 		t.Errorf("after the third origin's New_Call: shows %s for %q, want chat %s still", s.Shown, s.Who, chat1)
 	}
 	browsertest.Screenshot(t, ctx, "crm-page-adapters")
+	// A record pop shows the record and whom it is about.
+	clickAdapter(t, ctx, "call-adapter", 2, false)
+	waitCRMPage(t, ctx, "the popped call record and its caller", func(s crmPageState) bool {
+		return s.Who == "Caller "+callID && s.Shown == base+"/records/"+callRecord && strings.Contains(s.shownText(), "Call "+callID)
+	})
 
 	// The record pages show the journal (Active_Chat is posted after the
 	// page showed the record again: wait for it).
-	journal := func(record string, want ...string) string {
+	// journal checks that the record page shows the events want (in
+	// order, newest first), and that byAgent of them name the agent.
+	journal := func(record string, byAgent int, want ...string) {
 		var text string
+		has := func() bool {
+			at := 0
+			for _, w := range want {
+				i := strings.Index(text[at:], w)
+				if i < 0 {
+					return false
+				}
+				at += i + len(w)
+			}
+			return true
+		}
 		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
 			browsertest.Do(t, ctx, chromedp.Navigate(base+"/records/"+record), chromedp.WaitVisible(chromedp.CSS(`main`)))
-			text = browsertest.Get(t, ctx, chromedp.Evaluate[string](`(document.querySelector('.journal') || {innerText: ''}).innerText`))
-			if strings.Count(text, login.Username+" (agent "+agent+")") == len(want) {
+			if text = browsertest.Get(t, ctx, chromedp.Evaluate[string](`(document.querySelector('.journal') || {innerText: ''}).innerText`)); has() {
 				break
 			}
 		}
-		for _, w := range want {
-			if !strings.Contains(text, w) {
-				t.Errorf("record %s's journal %q lacks %q", record, text, w)
-			}
+		if !has() {
+			t.Errorf("record %s's journal %q, want %q", record, text, want)
 		}
-		if n := strings.Count(text, login.Username+" (agent "+agent+")"); n != len(want) {
-			t.Errorf("record %s's journal %q: %d events shown to %s (agent %s), want %d", record, text, n, login.Username, agent, len(want))
+		if n := strings.Count(text, login.Username+" (agent "+agent+")"); n != byAgent {
+			t.Errorf("record %s's journal %q: %d events shown to %s (agent %s), want %d", record, text, n, login.Username, agent, byAgent)
 		}
-		return text
 	}
-	journal(callRecord, "New_Call · call:"+callID)
-	journal(chat1Record, "New_Chat · chat:"+chat1, "Active_Chat · chat:"+chat1)
+	// CRM_Record_Pop's data names no agent
+	journal(callRecord, 1, "CRM_Record_Pop", "New_Call · call:"+callID)
+	journal(chat1Record, 2, "Active_Chat · chat:"+chat1, "New_Chat · chat:"+chat1)
 	browsertest.Screenshot(t, ctx, "crm-page-journal")
 }
