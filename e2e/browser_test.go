@@ -113,10 +113,6 @@ func TestBrowserSignInReturnsToTheLink(t *testing.T) {
 	browsertest.Screenshot(t, ctx, "consent")
 }
 
-// tenantOrigin is the CCAI Platform tenant of the e2e stack: nothing
-// answers there; the CRM page only names it.
-const tenantOrigin = "http://localhost:8399"
-
 // The deployed Pages function serves the CRM page for the portal: signed
 // out, the link leads to sign-in and back; the page hosts the tenant's
 // call and chat adapters with the documented permissions.
@@ -133,6 +129,7 @@ func TestBrowserCRMPage(t *testing.T) {
 	if at := browsertest.Get(t, ctx, chromedp.Location()); at != link {
 		t.Errorf("after sign-in at %s, want %s", at, link)
 	}
+	tenantOrigin := stack.Adapter.Origin
 	adapters := browsertest.Get(t, ctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll('.adapters iframe')).map(f=>f.src+' | '+f.allow).join('\n')`))
 	for _, kind := range []string{"call", "chat"} {
 		if !strings.Contains(adapters, tenantOrigin+"/agent/?from=custom&type="+kind+" | microphone; camera; geolocation") {

@@ -42,7 +42,7 @@ func run(m *testing.M) int {
 	stack, err = localstack.Start(context.Background(), localstack.Options{
 		Dir: dir, Project: testenv.Project(), FirestoreHost: host, Log: logWriter(dir),
 		PubSubHost: os.Getenv("PUBSUB_EMULATOR_HOST"), GCSHost: os.Getenv("STORAGE_EMULATOR_HOST"), GCSEvents: os.Getenv("CRM_GCS_EVENTS"),
-		Env:  []string{"CRM_UNLINKED_AFTER=2s", "CRM_CCAI_TENANT_ORIGIN=" + tenantOrigin},
+		Env:  []string{"CRM_UNLINKED_AFTER=2s"},
 		Auth: auth.Config{Method: auth.MethodCustomHeader, HeaderName: "X-Api-Key", APIKeys: []string{"e2e-key-0123456789abcdef", "e2e-old-key-0123456789"}},
 	})
 	if err != nil {

@@ -12,10 +12,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"log"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -78,6 +80,7 @@ func run(dir string, port int, method string, verbose bool) error {
 	if err := seedStorage(ctx, stack); err != nil {
 		return fmt.Errorf("sample recording: %w", err)
 	}
+	stack.Adapter.SetEvents(adapterEvents(stack.URLs[portal.Pages], ids)...)
 	printSummary(stack, ids, time.Since(started))
 	<-ctx.Done()
 	fmt.Println("\nstopping...")
@@ -128,9 +131,11 @@ type sample struct {
 	who       string
 	accountID string
 	recordID  string
+	// callID or chatID is the sample's session.
+	callID, chatID string
 }
 
-// seed makes three callers' sessions through the Generic API.
+// seed makes four callers' sessions through the Generic API.
 func seed(ctx context.Context, s portal.Settings) ([]sample, error) {
 	p := ccaiplayer.New(s)
 	if s.Auth.Method == auth.MethodOAuth {
@@ -147,6 +152,8 @@ func seed(ctx context.Context, s portal.Settings) ([]sample, error) {
 			"CHANNEL": "voice_call", "TICKET_SUBJECT": "Inbound call from +44 20 7946 0958"},
 		{"NAME": "Q", "EMAIL": "q@example.com", "CUSTOM_USER_ID": "q-branch", "Chat_ID": "2001",
 			"SESSION_TYPE": "Messaging (Web)", "CHANNEL": "chat", "TICKET_SUBJECT": "Web chat"},
+		{"NAME": "Felix Leiter", "EMAIL": "felix.leiter@example.com", "Chat_ID": "2002",
+			"SESSION_TYPE": "Messaging (Web)", "CHANNEL": "chat", "TICKET_SUBJECT": "Web chat about a refund"},
 	}
 	var out []sample
 	for _, v := range sessions {
@@ -164,9 +171,54 @@ func seed(ctx context.Context, s portal.Settings) ([]sample, error) {
 		if res, err := p.Call(ctx, "comment", v); err != nil || res.Status/100 != 2 {
 			return nil, fmt.Errorf("comment: %v %d %s", err, res.Status, res.Body)
 		}
-		out = append(out, sample{who: v["NAME"], accountID: acc, recordID: rec})
+		out = append(out, sample{who: v["NAME"], accountID: acc, recordID: rec, callID: v["Call_ID"], chatID: v["Chat_ID"]})
 	}
 	return out, nil
+}
+
+// adapterEvents are the buttons of the stand-in adapters: the documented
+// events of an agent taking the sample calls and chats, and a record pop
+// of the first sample's record (pages is the Pages function's URL).
+func adapterEvents(pages string, ids []sample) []localstack.AdapterEvent {
+	agent := map[string]any{"agent_id": 1, "agent_custom_id": "007", "agent_email": "agent@example.com"}
+	data := func(more map[string]any) map[string]any {
+		d := maps.Clone(agent)
+		maps.Copy(d, more)
+		return d
+	}
+	call := func(x sample) map[string]any {
+		return data(map[string]any{"call_id": json.Number(x.callID), "queue_id": 8469, "queue_path": "Orders", "session_type": "Voice Inbound"})
+	}
+	chat := func(x sample) map[string]any {
+		return data(map[string]any{"chat_id": json.Number(x.chatID), "queue_id": 7678, "queue_path": "Chat / Support", "session_type": "Messaging (Web)"})
+	}
+	var calls, chats []sample
+	for _, x := range ids {
+		if x.callID != "" {
+			calls = append(calls, x)
+		} else {
+			chats = append(chats, x)
+		}
+	}
+	events := []localstack.AdapterEvent{{Adapter: "call", Type: "Agent_Login", Data: agent}}
+	for _, x := range calls {
+		events = append(events, localstack.AdapterEvent{Adapter: "call", Type: "New_Call", Data: call(x)})
+	}
+	if len(calls) > 0 {
+		events = append(events,
+			localstack.AdapterEvent{Adapter: "call", Type: "End_Call", Data: call(calls[0])},
+			localstack.AdapterEvent{Adapter: "call", Type: "CRM_Record_Pop", Data: map[string]any{"recordUrl": pages + "/records/" + calls[0].recordID}})
+	}
+	for _, x := range chats {
+		events = append(events, localstack.AdapterEvent{Adapter: "chat", Type: "New_Chat", Data: chat(x)})
+	}
+	for _, x := range chats {
+		events = append(events, localstack.AdapterEvent{Adapter: "chat", Type: "Active_Chat", Data: chat(x)})
+	}
+	if len(chats) > 0 {
+		events = append(events, localstack.AdapterEvent{Adapter: "chat", Type: "End_Chat", Data: chat(chats[0])})
+	}
+	return events
 }
 
 // seedStorage writes a recording of the first sample call into the
@@ -225,6 +277,9 @@ func printSummary(s *localstack.Stack, ids []sample, took time.Duration) {
 		fmt.Printf("  %-15s account %s/accounts/%s\n", x.who, s.URLs[portal.Pages], x.accountID)
 		fmt.Printf("  %-15s record  %s/records/%s\n", "", s.URLs[portal.Pages], x.recordID)
 	}
+	fmt.Printf("\nCRM page for the portal (display_crm_url): %s\n", s.Settings.DisplayCRMURL)
+	fmt.Printf("  its call and chat adapters stand in for the CCAI Platform tenant %s (CRM_CCAI_TENANT_ORIGIN):\n", s.Adapter.Origin)
+	fmt.Printf("  click their buttons to post the adapters' events for the sample calls and chats\n")
 	fmt.Printf("\nTry:\n  curl -s %s '%s?phone=%%2A222%%2A333%%2A4444'\n", curlAuth, s.Settings.Endpoints.FindAccountByQuery.URL)
 	fmt.Printf("\nLogs: %s. Stop with Ctrl-C.\n", filepath.Join(filepath.Dir(abs), "stack.log"))
 }

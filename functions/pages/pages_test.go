@@ -52,6 +52,13 @@ func newEnv(t testing.TB) env { t.Helper(); return newEnvWith(t, nil) }
 // newEnvWith is newEnv with the pages' configuration changed by edit.
 func newEnvWith(t testing.TB, edit func(*pages.Config, *gcpfirestore.Store)) env {
 	t.Helper()
+	return newEnvOn(t, httptest.NewServer, edit)
+}
+
+// newEnvOn is newEnvWith served by start (httptest.NewServer or
+// httptest.NewTLSServer).
+func newEnvOn(t testing.TB, start func(http.Handler) *httptest.Server, edit func(*pages.Config, *gcpfirestore.Store)) env {
+	t.Helper()
 	ctx := context.Background()
 	b := testbucket.New(t, "-attachments")
 	bucket, blobs := b.Name, b.Blobs
@@ -74,7 +81,7 @@ func newEnvWith(t testing.TB, edit func(*pages.Config, *gcpfirestore.Store)) env
 	if edit != nil {
 		edit(&cfg, store)
 	}
-	srv := httptest.NewServer(pages.New(cfg))
+	srv := start(pages.New(cfg))
 	t.Cleanup(srv.Close)
 
 	e := env{srv: srv, store: store}
@@ -141,6 +148,7 @@ func newEnvWith(t testing.TB, edit func(*pages.Config, *gcpfirestore.Store)) env
 		}
 	}
 	e.browser = newBrowser(t)
+	e.browser.Transport = srv.Client().Transport // trusts a TLS server's certificate
 	e.signIn(t, e.browser, "/")
 	return e
 }

@@ -238,18 +238,29 @@ func (s *Service) Handle(ctx context.Context, user string, raw []byte) (Show, er
 }
 
 // Decide says what to show for e: for CRM_Record_Pop, data.recordUrl when
-// it points into this CRM (else nothing); for New_Call, New_Chat and
-// Active_Chat, the record of the session (the one holding its call or
-// chat id; else the best record of the caller's account) and who calls
-// (the account found by a phone number, email or custom user id in the
-// event's data, else the record's account). Other events show nothing.
+// it points into this CRM (else nothing) and whom its record is about;
+// for New_Call, New_Chat and Active_Chat, the record of the session (the
+// one holding its call or chat id; else the best record of the caller's
+// account) and who calls (the account found by a phone number, email or
+// custom user id in the event's data, else the record's account). Other
+// events show nothing.
 func (s *Service) Decide(ctx context.Context, e Event) (Show, error) {
 	show := Show{Session: e.Session}
 	switch e.Type {
 	case RecordPop:
-		if s.CRM.Into(e.RecordURL) {
-			show.RecordURL = e.RecordURL
-			show.RecordID = s.CRM.RecordID(e.RecordURL)
+		if !s.CRM.Into(e.RecordURL) {
+			return show, nil
+		}
+		show.RecordURL = e.RecordURL
+		show.RecordID = s.CRM.RecordID(e.RecordURL)
+		// who the record is about; the pop shows the record all the same
+		// when that cannot be read
+		if show.RecordID != "" {
+			if rec, err := s.Records.GetRecord(ctx, show.RecordID); err == nil {
+				if acc, err := s.Accounts.GetAccount(ctx, rec.AccountID); err == nil {
+					show.AccountID, show.Who = acc.ID, who(acc)
+				}
+			}
 		}
 		return show, nil
 	case NewCall, NewChat, ActiveChat:
@@ -287,15 +298,20 @@ func (s *Service) Decide(ctx context.Context, e Event) (Show, error) {
 		}
 	}
 	if found {
-		show.AccountID, show.Who = acc.ID, acc.DisplayName()
-		if show.Who == "" {
-			show.Who = "account " + acc.ID
-		}
+		show.AccountID, show.Who = acc.ID, who(acc)
 	}
 	if rec.ID != "" {
 		show.RecordID, show.RecordURL = rec.ID, s.RecordURL(rec.ID)
 	}
 	return show, nil
+}
+
+// who names an account for the page's header.
+func who(a crm.Account) string {
+	if n := a.DisplayName(); n != "" {
+		return n
+	}
+	return "account " + a.ID
 }
 
 // caller finds the account by the identities in e's data, under any of

@@ -103,7 +103,9 @@ func TestHandle(t *testing.T) {
 		want        agentpop.Show
 	}{
 		{"record pop into the CRM", `{"type":"CRM_Record_Pop","data":{"recordUrl":"https://pages.example.run.app/records/` + call.ID + `"}}`,
-			agentpop.Show{RecordURL: "https://pages.example.run.app/records/" + call.ID, RecordID: call.ID}},
+			agentpop.Show{RecordURL: "https://pages.example.run.app/records/" + call.ID, RecordID: call.ID, AccountID: ann.ID, Who: "Ann"}},
+		{"record pop of a record not found", `{"type":"CRM_Record_Pop","data":{"recordUrl":"https://pages.example.run.app/records/nope"}}`,
+			agentpop.Show{RecordURL: "https://pages.example.run.app/records/nope", RecordID: "nope"}},
 		{"record pop elsewhere", `{"type":"CRM_Record_Pop","data":{"recordUrl":"https://evil.example.com/records/` + call.ID + `"}}`, agentpop.Show{}},
 		{"new call of a known session", `{"type":"New_Call","data":{"agent_email":"agent@example.com","call_id":103646}}`,
 			agentpop.Show{RecordURL: recordURL(call.ID), RecordID: call.ID, AccountID: ann.ID, Session: "call:103646", Who: "Ann"}},
@@ -146,8 +148,8 @@ func TestHandle(t *testing.T) {
 	if len(j) != 3 { // the record pop, the new call, the call by phone
 		t.Errorf("journal of record %s: %d entries, want 3: %+v", call.ID, len(j), j)
 	}
-	if j, _ := svc.SessionJournal(ctx, ""); len(j) != 2 {
-		t.Errorf("events without a session: %d, want the 2 record pops", len(j))
+	if j, _ := svc.SessionJournal(ctx, ""); len(j) != 3 {
+		t.Errorf("events without a session: %d, want the 3 record pops", len(j))
 	}
 }
 

@@ -33,7 +33,8 @@ func Path() string {
 // New starts a headless browser of the test's own, with a fresh profile,
 // and returns a context of its first tab; it closes with the test.
 // width × height is the window (450 × 900: the iframe the portal gives).
-func New(t testing.TB, width, height int) context.Context {
+// flags add to the browser's command line (IgnoreCertificateErrors).
+func New(t testing.TB, width, height int, flags ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	exe := Path()
 	if exe == "" {
@@ -53,6 +54,7 @@ func New(t testing.TB, width, height int) context.Context {
 		chromedp.Flag("disable-site-isolation-trials", true),
 		chromedp.Flag("disable-features", "IsolateOrigins,site-per-process"),
 	)
+	opts = append(opts, flags...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancel(); cancelAlloc() })
@@ -63,6 +65,12 @@ func New(t testing.TB, width, height int) context.Context {
 	}
 	return ctx
 }
+
+// IgnoreCertificateErrors lets the browser open the test servers of
+// httptest.NewTLSServer, whose certificate no authority signed (and names
+// 127.0.0.1, not localhost): for tests of what needs HTTPS, such as the
+// Secure cookies of a cross-site iframe.
+var IgnoreCertificateErrors = chromedp.Flag("ignore-certificate-errors", true)
 
 // Do runs steps with a deadline, failing the test on error.
 func Do(t testing.TB, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {

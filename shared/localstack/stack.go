@@ -101,9 +101,13 @@ type Stack struct {
 	Tasks        *taskemu.Server
 	OutcomeQueue string
 	Mail         *Mailpit
-	mailBin      string
-	mailLog      io.Writer
-	procs        []*Process
+	// Adapter stands in for the CCAI Platform tenant whose adapters the
+	// CRM page hosts (CRM_CCAI_TENANT_ORIGIN is its Origin): SetEvents
+	// chooses the events its buttons post.
+	Adapter *Adapter
+	mailBin string
+	mailLog io.Writer
+	procs   []*Process
 }
 
 // The local outcome email settings when Options leave them 0.
@@ -124,7 +128,8 @@ const (
 	eventsTopic      = "crm-events"
 )
 
-// Start builds the function binary, starts the emulators (unless given)
+// Start builds the function binary, starts the emulators (unless given),
+// the stand-in tenant's adapters (Adapter: the CRM page's tenant origin)
 // and every function, creates the buckets and topics, connects the CCAI
 // bucket's notifications to StorageObject, and writes the portal
 // settings file.
@@ -170,6 +175,13 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	if err := s.startOutcome(ctx, &o); err != nil {
 		return nil, err
 	}
+	tenantAddr, foreignAddr := "localhost:0", "127.0.0.1:0"
+	if o.BasePort != 0 {
+		tenantAddr, foreignAddr = fmt.Sprintf("localhost:%d", o.BasePort+98), fmt.Sprintf("127.0.0.1:%d", o.BasePort+99)
+	}
+	if s.Adapter, err = StartAdapter(tenantAddr, foreignAddr); err != nil {
+		return nil, err
+	}
 	addrs := map[string]string{}
 	for i, fn := range portal.Functions {
 		addrs[fn] = fmt.Sprintf("127.0.0.1:%d", o.BasePort+i+1)
@@ -209,6 +221,7 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		"CRM_OUTCOME_FROM=CRM <crm@crm.localhost>",
 		"CRM_SMTP_ADDR="+s.Mail.SMTP,
 		"CRM_SMTP_TLS="+mailer.None,
+		"CRM_CCAI_TENANT_ORIGIN="+s.Adapter.Origin,
 	)
 	env = append(env, oauthEnv...)
 	env = append(env, o.Env...)
@@ -437,6 +450,9 @@ func (s *Stack) Stop() {
 	}
 	if s.Tasks != nil {
 		s.Tasks.Stop()
+	}
+	if s.Adapter != nil {
+		s.Adapter.Stop()
 	}
 }
 

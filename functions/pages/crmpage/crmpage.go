@@ -3,7 +3,8 @@
 // the tenant's call and chat adapters in iframes, with the permissions the
 // vendor documents, and follows their postMessage events. Messages from
 // any other origin are ignored and counted; a message is a JSON string. On
-// CRM_Record_Pop it opens data.recordUrl when it points into this CRM; the
+// CRM_Record_Pop it opens data.recordUrl when it points into this CRM
+// (and names whom the record is about, as the server says); the
 // other events go to the server (Events), which journals them and says
 // which record to show (New_Call, New_Chat: who is calling and the
 // record); switching chats (Active_Chat) shows the record already loaded

@@ -61,8 +61,11 @@
     if (!ev || typeof ev.type !== 'string') { ignore(); return; }
     var data = ev.data || {};
     if (ev.type === 'CRM_Record_Pop') {
-      if (typeof data.recordUrl === 'string' && intoCRM(data.recordUrl)) { show(data.recordUrl, ''); }
-      post(e.data);
+      var popped = typeof data.recordUrl === 'string' && intoCRM(data.recordUrl);
+      if (popped) { show(data.recordUrl, ''); }
+      post(e.data).then(function (s) {
+        if (popped && s.who) { who.textContent = s.who; }
+      });
       return;
     }
     var session = data.chat_id != null ? 'chat:' + data.chat_id : (data.call_id != null ? 'call:' + data.call_id : '');
