@@ -35,12 +35,17 @@ locals {
     # its URL (CRM_OUTCOME_SEND_URL).
     # A transcript (up to 10 MiB) and a metadata file (up to 8 MiB) are read
     # into memory; SMTP may be slow.
+    # Private (only the tasks invoker may call it, iam.tf), but reachable
+    # from all networks: the tasks call its cloudfunctions.net URL, and
+    # Cloud Run counts a Cloud Tasks request as internal only on the
+    # run.app URL, which is not known before the function exists.
     OutcomeSend = {
-      description = "Sends the CRM's session outcome emails (Cloud Tasks)"
-      public      = false
-      memory      = "512M"
-      timeout     = 120
-      concurrency = 4
+      description      = "Sends the CRM's session outcome emails (Cloud Tasks)"
+      public           = false
+      internet_ingress = true
+      memory           = "512M"
+      timeout          = 120
+      concurrency      = 4
     }
 
     # Uploads to and downloads from the attachments bucket (files are
@@ -80,8 +85,10 @@ locals {
 
   function_defaults = {
     # public: ingress ALLOW_ALL and run.invoker for allUsers (iam.tf); the
-    # others accept only internal traffic from their own invoker.
+    # others accept only their own invoker, and only internal traffic unless
+    # internet_ingress.
     public              = true
+    internet_ingress    = false
     storage_trigger     = false
     firestore_read_only = false
     schedules_outcome   = false
@@ -216,9 +223,10 @@ resource "google_cloudfunctions2_function" "fn" {
     max_instance_count               = var.max_instances
     # Public functions: CCAI Platform calls from the internet and the
     # functions check its credentials themselves (see iam.tf). The others
-    # take only internal traffic (Eventarc, Cloud Scheduler, Cloud Tasks)
-    # from their one invoker.
-    ingress_settings      = each.value.public ? "ALLOW_ALL" : "ALLOW_INTERNAL_ONLY"
+    # take only internal traffic (Eventarc, Cloud Scheduler) from their one
+    # invoker, but OutcomeSend (internet_ingress), which only its invoker
+    # may call.
+    ingress_settings      = each.value.public || each.value.internet_ingress ? "ALLOW_ALL" : "ALLOW_INTERNAL_ONLY"
     service_account_email = google_service_account.fn[each.key].email
     environment_variables = merge(
       local.function_environment,
