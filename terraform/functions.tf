@@ -32,13 +32,12 @@ locals {
 
     # Sends one outcome email (Cloud Tasks calls it for each task on the
     # outcome queue, tasks.tf): the functions that schedule the emails get
-    # its URL (CRM_OUTCOME_SEND_URL).
-    # A transcript (up to 10 MiB) and a metadata file (up to 8 MiB) are read
-    # into memory; SMTP may be slow.
-    # Private (only the tasks invoker may call it, iam.tf), but reachable
-    # from all networks: the tasks call its cloudfunctions.net URL, and
-    # Cloud Run counts a Cloud Tasks request as internal only on the
-    # run.app URL, which is not known before the function exists.
+    # its URL (CRM_OUTCOME_SEND_URL). Private (only the tasks invoker may
+    # invoke it, iam.tf) but reachable from all networks: the tasks call its
+    # cloudfunctions.net URL, and Cloud Run counts a Cloud Tasks request as
+    # internal traffic only on the run.app URL, which is not known before
+    # the function exists. A transcript (up to 10 MiB) and a metadata file
+    # (up to 8 MiB) are read into memory; SMTP may be slow.
     OutcomeSend = {
       description      = "Sends the CRM's session outcome emails (Cloud Tasks)"
       public           = false
@@ -132,12 +131,12 @@ locals {
   # Each function's URL, known before any function exists: a 2nd gen
   # function created through the Cloud Functions API answers at
   # https://<region>-<project>.cloudfunctions.net/<name> (its `url`
-  # attribute, checked below) besides its Cloud Run URL (service_config[0].uri, which
-  # carries a hash and is known only once the function exists). Every
-  # function gets these in its environment, so all of them are created at
-  # once. An ID token whose audience is this URL is accepted as the
-  # function's own: the Cloud Tasks tasks to OutcomeSend carry one
-  # (audience = CRM_OUTCOME_SEND_URL, shared/gcptasks).
+  # attribute, checked below) besides its Cloud Run URL
+  # (service_config[0].uri, which carries a hash and is known only once the
+  # function exists). Every function gets these in its environment, so all
+  # of them are created at once. An ID token whose audience is this URL is
+  # accepted as the function's own: the Cloud Tasks tasks to OutcomeSend
+  # carry one (audience = CRM_OUTCOME_SEND_URL, shared/gcptasks).
   function_urls = {
     for entry_point, name in local.function_names :
     entry_point => "https://${var.region}-${var.project_id}.cloudfunctions.net/${name}"

@@ -76,8 +76,8 @@ moved {
 # integrations' scripts with the Generic API's credentials). allUsers as
 # invoker is what the organisation policy iam.allowedPolicyMemberDomains
 # refuses by default (README.md, Deploy). StorageObject, SweepUnlinked and
-# OutcomeSend are private: ingress internal only, and only their trigger,
-# scheduler or tasks account may invoke them.
+# OutcomeSend are private: only their trigger, scheduler or tasks account
+# may invoke them (the first two take internal traffic only, functions.tf).
 resource "google_cloud_run_service_iam_member" "public_invoker" {
   for_each = { for entry_point, f in local.function_settings : entry_point => f if f.public }
 
