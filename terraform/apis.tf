@@ -1,5 +1,12 @@
 locals {
+  # Every API the apply uses. Service Usage (which enables these) is on in
+  # every new project; billing must be on for most of the others.
   services = toset([
+    # Project IAM grants (google_project_iam_member) go through Cloud
+    # Resource Manager.
+    "cloudresourcemanager.googleapis.com",
+    # The builds' logs (the build account writes them).
+    "logging.googleapis.com",
     "cloudfunctions.googleapis.com",
     "run.googleapis.com",
     "cloudbuild.googleapis.com",
@@ -30,10 +37,10 @@ resource "google_project_service" "enabled" {
 }
 
 # The project ID, known only once the Cloud Storage API is enabled: the data
-# sources that read Cloud Storage (events.tf, storage.tf) take their project
-# from here, so on a first apply they are read after the API is on. Unlike
-# depends_on, a later change to another API does not postpone their reads
-# (which would make their results unknown and replace what uses them).
+# source that reads Cloud Storage (storage.tf) takes its project
+# from here, so on a first apply it is read after the API is on. Unlike
+# depends_on, a later change to another API does not postpone its read
+# (which would make its result unknown and replace what uses it).
 resource "terraform_data" "storage_api" {
   input = google_project_service.enabled["storage.googleapis.com"].project
 }

@@ -17,17 +17,21 @@ resource "google_pubsub_topic" "events" {
   depends_on = [google_project_service.enabled]
 }
 
-# Cloud Storage publishes the bucket's events for Eventarc through Pub/Sub
-# as the project's Cloud Storage service agent. The data source makes sure
-# the agent exists (it is created lazily) rather than building its email.
-data "google_storage_project_service_account" "gcs" {
-  project = terraform_data.storage_api.output
+# Cloud Storage publishes the bucket's events through Pub/Sub as the
+# project's Cloud Storage service agent,
+# service-<project number>@gs-project-accounts.iam.gserviceaccount.com. The
+# project number comes from the source bucket once it exists, so planning
+# reads no API (a data source would, on every plan after the first). The
+# agent is created the first time it is asked for (README.md, Deploy:
+# `gcloud storage service-agent`), not when the API is enabled.
+locals {
+  storage_service_agent = "serviceAccount:service-${google_storage_bucket.source.project_number}@gs-project-accounts.iam.gserviceaccount.com"
 }
 
 resource "google_project_iam_member" "storage_agent_publisher" {
   project = var.project_id
   role    = "roles/pubsub.publisher"
-  member  = data.google_storage_project_service_account.gcs.member
+  member  = local.storage_service_agent
 }
 
 # Every hour, Cloud Scheduler asks SweepUnlinked to report the files that

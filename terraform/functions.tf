@@ -31,23 +31,25 @@ locals {
     Pages = { description = "CRM pages for agents" }
 
     # Sends one outcome email (Cloud Tasks calls it for each task on the
-    # outcome queue, tasks.tf). Its own resource
-    # (google_cloudfunctions2_function.outcome_send), created first: the
-    # functions that schedule the emails get its URL (CRM_OUTCOME_SEND_URL).
-    # A transcript (up to 10 MiB) and a metadata file (up to 8 MiB) are read
-    # into memory; SMTP may be slow.
+    # outcome queue, tasks.tf): the functions that schedule the emails get
+    # its URL (CRM_OUTCOME_SEND_URL). Private (only the tasks invoker may
+    # invoke it, iam.tf) but reachable from all networks: the tasks call its
+    # cloudfunctions.net URL, and Cloud Run counts a Cloud Tasks request as
+    # internal traffic only on the run.app URL, which is not known before
+    # the function exists. A transcript (up to 10 MiB) and a metadata file
+    # (up to 8 MiB) are read into memory; SMTP may be slow.
     OutcomeSend = {
-      description = "Sends the CRM's session outcome emails (Cloud Tasks)"
-      public      = false
-      memory      = "512M"
-      timeout     = 120
-      concurrency = 4
+      description      = "Sends the CRM's session outcome emails (Cloud Tasks)"
+      public           = false
+      internet_ingress = true
+      memory           = "512M"
+      timeout          = 120
+      concurrency      = 4
     }
 
     # Uploads to and downloads from the attachments bucket (files are
-    # streamed, never held whole in memory). Its own resource
-    # (google_cloudfunctions2_function.upload_file): every other function
-    # gets its URL (CRM_ATTACHMENTS_URL). A transfer has its own deadline
+    # streamed, never held whole in memory). Every function gets its URL
+    # (CRM_ATTACHMENTS_URL). A transfer has its own deadline
     # (transfer_timeout), 10 s before the function's.
     UploadFile = {
       description       = "Generic API: upload and download record attachments"
@@ -82,8 +84,10 @@ locals {
 
   function_defaults = {
     # public: ingress ALLOW_ALL and run.invoker for allUsers (iam.tf); the
-    # others accept only internal traffic from their own invoker.
+    # others accept only their own invoker, and only internal traffic unless
+    # internet_ingress.
     public              = true
+    internet_ingress    = false
     storage_trigger     = false
     firestore_read_only = false
     schedules_outcome   = false
@@ -124,14 +128,25 @@ locals {
     entry_point => "${var.name_prefix}-${slug}"
   }
 
+  # Each function's URL, known before any function exists: a 2nd gen
+  # function created through the Cloud Functions API answers at
+  # https://<region>-<project>.cloudfunctions.net/<name> (its `url`
+  # attribute, checked below) besides its Cloud Run URL
+  # (service_config[0].uri, which carries a hash and is known only once the
+  # function exists). Every function gets these in its environment, so all
+  # of them are created at once. An ID token whose audience is this URL is
+  # accepted as the function's own: the Cloud Tasks tasks to OutcomeSend
+  # carry one (audience = CRM_OUTCOME_SEND_URL, shared/gcptasks).
+  function_urls = {
+    for entry_point, name in local.function_names :
+    entry_point => "https://${var.region}-${var.project_id}.cloudfunctions.net/${name}"
+  }
+
   # Every function gets the same plain settings; secrets come separately
   # (secret_environment_variables, secrets.tf). A setting left empty is not
   # set at all: the provider turns "" map values into null, and the code reads
-  # unset as empty. A function cannot know its own URL before it exists:
-  # CRM_ATTACHMENTS_URL (UploadFile's URL) is added on every function but
-  # UploadFile, which takes it from the requests it gets instead, and
-  # OutcomeSend, created before UploadFile; CRM_OUTCOME_SEND_URL
-  # (OutcomeSend's URL) on every function but OutcomeSend.
+  # unset as empty. The function URLs (CRM_ATTACHMENTS_URL,
+  # CRM_OUTCOME_SEND_URL, CRM_FUNCTION_URLS) are added in the resource.
   function_environment = {
     for name, value in {
       GOOGLE_CLOUD_PROJECT   = var.project_id
@@ -167,19 +182,14 @@ locals {
     } : name => value if value != ""
   }
 
-  # Every function, UploadFile and OutcomeSend included, for IAM bindings
-  # and outputs.
-  deployed_functions = merge(google_cloudfunctions2_function.fn, {
-    UploadFile  = google_cloudfunctions2_function.upload_file
-    OutcomeSend = google_cloudfunctions2_function.outcome_send
-  })
+  # Every function, for IAM bindings and outputs.
+  deployed_functions = google_cloudfunctions2_function.fn
 }
 
-# Every function but UploadFile and OutcomeSend. The three resources differ
-# only in the URLs they get (CRM_ATTACHMENTS_URL, CRM_OUTCOME_SEND_URL); keep
-# them in step.
+# Every function, from the one source archive; the framework serves only the
+# entry point named in build_config.entry_point.
 resource "google_cloudfunctions2_function" "fn" {
-  for_each = { for entry_point, f in local.function_settings : entry_point => f if !contains(["UploadFile", "OutcomeSend"], entry_point) }
+  for_each = local.function_settings
 
   project     = var.project_id
   location    = var.region
@@ -189,6 +199,10 @@ resource "google_cloudfunctions2_function" "fn" {
   build_config {
     runtime     = "go126"
     entry_point = each.key
+    # The build runs as the build account (iam.tf) and keeps the image in
+    # the functions' own repository (artifacts.tf).
+    service_account   = google_service_account.build.id
+    docker_repository = google_artifact_registry_repository.functions.id
 
     source {
       storage_source {
@@ -209,14 +223,25 @@ resource "google_cloudfunctions2_function" "fn" {
     # Public functions: CCAI Platform calls from the internet and the
     # functions check its credentials themselves (see iam.tf). The others
     # take only internal traffic (Eventarc, Cloud Scheduler) from their one
-    # invoker.
-    ingress_settings      = each.value.public ? "ALLOW_ALL" : "ALLOW_INTERNAL_ONLY"
+    # invoker, but OutcomeSend (internet_ingress), which only its invoker
+    # may call.
+    ingress_settings      = each.value.public || each.value.internet_ingress ? "ALLOW_ALL" : "ALLOW_INTERNAL_ONLY"
     service_account_email = google_service_account.fn[each.key].email
-    environment_variables = merge(local.function_environment, {
-      CRM_ATTACHMENTS_URL  = google_cloudfunctions2_function.upload_file.service_config[0].uri
-      CRM_OUTCOME_SEND_URL = google_cloudfunctions2_function.outcome_send.service_config[0].uri
-      GOMEMLIMIT           = local.gomemlimit[each.key]
-    })
+    environment_variables = merge(
+      local.function_environment,
+      {
+        # UploadFile's URL, for download links (UploadFile's own too).
+        CRM_ATTACHMENTS_URL = local.function_urls["UploadFile"]
+        # Where the outcome email tasks go (and their OIDC audience).
+        CRM_OUTCOME_SEND_URL = local.function_urls["OutcomeSend"]
+        # Every function's URL by entry point, as JSON (the Pages admin page
+        # builds the portal settings file from it).
+        CRM_FUNCTION_URLS = jsonencode(local.function_urls)
+        GOMEMLIMIT        = local.gomemlimit[each.key]
+      },
+      # A transfer has its own deadline, 10 s before the function's.
+      each.key == "UploadFile" ? { CRM_TRANSFER_TIMEOUT = "${var.transfer_timeout}s" } : {},
+    )
 
     # Pinned to the version secrets.tf created, not "latest": a changed
     # secret makes a new version and thus a new revision of the function.
@@ -253,138 +278,24 @@ resource "google_cloudfunctions2_function" "fn" {
     }
   }
 
-  depends_on = [
-    google_project_service.enabled,
-    # The runtime account must be able to use Firestore, its buckets and the
-    # events topic from the first request, and a revision does not deploy
-    # without access to its secrets.
-    google_project_iam_member.datastore,
-    google_secret_manager_secret_iam_member.accessor,
-    google_storage_bucket_iam_member.attachments_admin,
-    google_storage_bucket_iam_member.ccai_viewer,
-    google_pubsub_topic_iam_member.publisher,
-    # Scheduling outcome emails: create tasks that carry the tasks invoker's
-    # token.
-    google_cloud_tasks_queue_iam_member.enqueuer,
-    google_service_account_iam_member.tasks_invoker_user,
-    # The storage trigger is refused unless the Cloud Storage service agent
-    # may publish and the trigger's account may receive events.
-    google_project_iam_member.storage_agent_publisher,
-    google_project_iam_member.trigger_event_receiver,
-  ]
+  lifecycle {
+    postcondition {
+      condition     = self.url == local.function_urls[each.key]
+      error_message = "The function's URL is ${self.url}, not ${local.function_urls[each.key]} (local.function_urls), which the functions were given."
+    }
+  }
+
+  # The grants the builds and the runtime accounts need, given time to
+  # take effect (time_sleep.grants, iam.tf).
+  depends_on = [time_sleep.grants]
 }
 
-# UploadFile, created before the others (but OutcomeSend), which get its URL.
-resource "google_cloudfunctions2_function" "upload_file" {
-  project     = var.project_id
-  location    = var.region
-  name        = local.function_names["UploadFile"]
-  description = local.function_settings["UploadFile"].description
-
-  build_config {
-    runtime     = "go126"
-    entry_point = "UploadFile"
-
-    source {
-      storage_source {
-        bucket = google_storage_bucket.source.name
-        object = google_storage_bucket_object.source.name
-      }
-    }
-  }
-
-  service_config {
-    available_memory                 = local.function_settings["UploadFile"].memory
-    available_cpu                    = "1"
-    max_instance_request_concurrency = local.function_settings["UploadFile"].concurrency
-    timeout_seconds                  = local.function_settings["UploadFile"].timeout
-    min_instance_count               = var.min_instances
-    max_instance_count               = var.max_instances
-    # Public like the Generic API functions; it checks credentials itself.
-    ingress_settings      = "ALLOW_ALL"
-    service_account_email = google_service_account.fn["UploadFile"].email
-    environment_variables = merge(local.function_environment, {
-      CRM_OUTCOME_SEND_URL = google_cloudfunctions2_function.outcome_send.service_config[0].uri
-      GOMEMLIMIT           = local.gomemlimit["UploadFile"]
-      CRM_TRANSFER_TIMEOUT = "${var.transfer_timeout}s"
-    })
-
-    dynamic "secret_environment_variables" {
-      for_each = local.function_secrets["UploadFile"]
-      iterator = secret
-
-      content {
-        key        = local.secret_env[secret.value]
-        project_id = var.project_id
-        secret     = google_secret_manager_secret.crm[secret.value].secret_id
-        version    = google_secret_manager_secret_version.crm[secret.value].version
-      }
-    }
-  }
-
-  depends_on = [
-    google_project_service.enabled,
-    google_project_iam_member.datastore,
-    google_secret_manager_secret_iam_member.accessor,
-    google_storage_bucket_iam_member.attachments_admin,
-    google_storage_bucket_iam_member.ccai_viewer,
-    google_pubsub_topic_iam_member.publisher,
-    google_cloud_tasks_queue_iam_member.enqueuer,
-    google_service_account_iam_member.tasks_invoker_user,
-  ]
+moved {
+  from = google_cloudfunctions2_function.upload_file
+  to   = google_cloudfunctions2_function.fn["UploadFile"]
 }
 
-# OutcomeSend, created before UploadFile and the others, which get its URL.
-# It needs no other function's URL.
-resource "google_cloudfunctions2_function" "outcome_send" {
-  project     = var.project_id
-  location    = var.region
-  name        = local.function_names["OutcomeSend"]
-  description = local.function_settings["OutcomeSend"].description
-
-  build_config {
-    runtime     = "go126"
-    entry_point = "OutcomeSend"
-
-    source {
-      storage_source {
-        bucket = google_storage_bucket.source.name
-        object = google_storage_bucket_object.source.name
-      }
-    }
-  }
-
-  service_config {
-    available_memory                 = local.function_settings["OutcomeSend"].memory
-    available_cpu                    = "1"
-    max_instance_request_concurrency = local.function_settings["OutcomeSend"].concurrency
-    timeout_seconds                  = local.function_settings["OutcomeSend"].timeout
-    min_instance_count               = var.min_instances
-    max_instance_count               = var.max_instances
-    # Cloud Tasks is internal traffic; only the tasks invoker account may
-    # invoke it (iam.tf), with the OIDC token each task carries.
-    ingress_settings      = "ALLOW_INTERNAL_ONLY"
-    service_account_email = google_service_account.fn["OutcomeSend"].email
-    environment_variables = merge(local.function_environment, { GOMEMLIMIT = local.gomemlimit["OutcomeSend"] })
-
-    dynamic "secret_environment_variables" {
-      for_each = local.function_secrets["OutcomeSend"]
-      iterator = secret
-
-      content {
-        key        = local.secret_env[secret.value]
-        project_id = var.project_id
-        secret     = google_secret_manager_secret.crm[secret.value].secret_id
-        version    = google_secret_manager_secret_version.crm[secret.value].version
-      }
-    }
-  }
-
-  depends_on = [
-    google_project_service.enabled,
-    google_project_iam_member.datastore,
-    google_secret_manager_secret_iam_member.accessor,
-    google_storage_bucket_iam_member.attachments_viewer,
-    google_storage_bucket_iam_member.ccai_viewer,
-  ]
+moved {
+  from = google_cloudfunctions2_function.outcome_send
+  to   = google_cloudfunctions2_function.fn["OutcomeSend"]
 }

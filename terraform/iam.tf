@@ -14,6 +14,8 @@ locals {
       sweep-scheduler = "${var.name_prefix}-sweep-scheduler"
       ccaip-writer    = "${var.name_prefix}-ccaip-writer"
       tasks-invoker   = "${var.name_prefix}-tasks-invoker"
+      # The identity Cloud Build builds the functions as (below).
+      build = "${var.name_prefix}-build"
     },
   )
 
@@ -65,19 +67,23 @@ moved {
   to   = google_project_iam_member.datastore
 }
 
-# The public functions (the Generic API, ReadAPI, OAuth, UploadFile):
-# CCAI Platform cannot present a Google identity, so every handler
-# authenticates the call itself (auth_method), and the OAuth function's
-# /authorize, /token, /revoke and /signin endpoints must be reachable by
-# CCAI Platform and by users' browsers. StorageObject, SweepUnlinked and
-# OutcomeSend are not public: only their trigger, scheduler or tasks account
-# may invoke them.
+# The public functions (public in functions.tf), each called by someone who
+# cannot present a Google identity and authenticated by the function itself:
+# the Generic API functions and UploadFile (CCAI Platform, auth_method),
+# OAuth (CCAI Platform's token calls and users' browsers signing in), Pages
+# (agents' browsers, its own sign-in), InboundEmail (a mail gateway: sender
+# list and path secret), ReadAPI and OutcomeSettings (administrators' and
+# integrations' scripts with the Generic API's credentials). allUsers as
+# invoker is what the organisation policy iam.allowedPolicyMemberDomains
+# refuses by default (README.md, Deploy). StorageObject, SweepUnlinked and
+# OutcomeSend are private: only their trigger, scheduler or tasks account
+# may invoke them (the first two take internal traffic only, functions.tf).
 resource "google_cloud_run_service_iam_member" "public_invoker" {
   for_each = { for entry_point, f in local.function_settings : entry_point => f if f.public }
 
   project  = var.project_id
-  location = local.deployed_functions[each.key].location
-  service  = local.deployed_functions[each.key].name
+  location = google_cloudfunctions2_function.fn[each.key].location
+  service  = google_cloudfunctions2_function.fn[each.key].name
   role     = "roles/run.invoker"
   member   = "allUsers"
 }
@@ -199,8 +205,8 @@ resource "google_service_account" "tasks_invoker" {
 
 resource "google_cloud_run_service_iam_member" "tasks_invoker" {
   project  = var.project_id
-  location = google_cloudfunctions2_function.outcome_send.location
-  service  = google_cloudfunctions2_function.outcome_send.name
+  location = google_cloudfunctions2_function.fn["OutcomeSend"].location
+  service  = google_cloudfunctions2_function.fn["OutcomeSend"].name
   role     = "roles/run.invoker"
   member   = google_service_account.tasks_invoker.member
 }
@@ -253,4 +259,113 @@ resource "google_secret_manager_secret_iam_member" "accessor" {
   secret_id = google_secret_manager_secret.crm[each.value.secret].secret_id
   role      = "roles/secretmanager.secretAccessor"
   member    = google_service_account.fn[each.value.entry_point].member
+}
+
+# The identity Cloud Build builds every function as
+# (build_config.service_account), instead of the Compute Engine default
+# account, which new organisations give no roles (and which does not exist
+# without the Compute Engine API). A Go function build writes its logs,
+# pushes its image and build cache to the functions' repository
+# (artifacts.tf), and reads the function source: the archive in the source
+# bucket, which Cloud Functions copies into its own gcf-v2-sources-<project
+# number>-<region> bucket in this project before the build reads it. Nothing
+# else.
+resource "google_service_account" "build" {
+  project      = var.project_id
+  account_id   = local.service_account_ids["build"]
+  display_name = "CRM function builds"
+  description  = "Cloud Build builds the CRM's Cloud Functions as this account."
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_project_iam_member" "build_log_writer" {
+  project = var.project_id
+  role    = "roles/logging.logWriter"
+  member  = google_service_account.build.member
+}
+
+# Object reading in the source bucket and in Cloud Functions' copy of the
+# sources only (a condition, since Cloud Functions creates its bucket on the
+# first deployment): never the attachments or CCAI buckets.
+resource "google_project_iam_member" "build_source_reader" {
+  project = var.project_id
+  role    = "roles/storage.objectViewer"
+  member  = google_service_account.build.member
+
+  condition {
+    title       = "function-sources-only"
+    description = "The CRM's source bucket and Cloud Functions' gcf-v2-sources bucket."
+    expression  = "resource.name == \"projects/_/buckets/${google_storage_bucket.source.name}\" || resource.name.startsWith(\"projects/_/buckets/${google_storage_bucket.source.name}/\") || resource.name.startsWith(\"projects/_/buckets/gcf-v2-sources-\")"
+  }
+}
+
+# The identities that run `terraform apply` (deployer_members): deploying a
+# function as its runtime account and building it as the build account,
+# creating the storage trigger with its account, and the scheduler job with
+# its token's account each need iam.serviceAccounts.actAs on that account.
+# Project owners have it everywhere; others get it here, on these accounts
+# only.
+locals {
+  deployer_act_as_accounts = merge(
+    { for entry_point, sa in google_service_account.fn : "fn-${entry_point}" => sa.name },
+    {
+      build           = google_service_account.build.name
+      storage-trigger = google_service_account.storage_trigger.name
+      sweep-scheduler = google_service_account.sweep_scheduler.name
+    },
+  )
+}
+
+resource "google_service_account_iam_member" "deployer_act_as" {
+  for_each = {
+    for pair in setproduct(var.deployer_members, keys(local.deployer_act_as_accounts)) :
+    "${pair[0]} ${pair[1]}" => { member = pair[0], account = local.deployer_act_as_accounts[pair[1]] }
+  }
+
+  service_account_id = each.value.account
+  role               = "roles/iam.serviceAccountUser"
+  member             = each.value.member
+}
+
+# IAM grants take effect within a minute or two, not at once, and a service
+# agent (Eventarc's, Cloud Build's) may lack its own roles for minutes after
+# its API is enabled: a function created right after them fails to build,
+# to deploy (secrets), or to get its trigger. The functions wait for this,
+# which waits for every grant and API they use; it waits again whenever an
+# API, an account or a deploying member is added.
+resource "time_sleep" "grants" {
+  create_duration = "120s"
+
+  triggers = {
+    apis     = join(",", sort(tolist(local.services)))
+    accounts = join(",", sort(keys(local.service_account_ids)))
+    members  = join(",", sort(var.deployer_members))
+  }
+
+  depends_on = [
+    google_project_service.enabled,
+    # Builds: logs, image, sources, and the deploying identity's actAs.
+    google_project_iam_member.build_log_writer,
+    google_project_iam_member.build_source_reader,
+    google_artifact_registry_repository_iam_member.build_writer,
+    google_service_account_iam_member.deployer_act_as,
+    # The runtime accounts must be able to use Firestore, their buckets and
+    # the events topic from the first request, and a revision does not
+    # deploy without access to its secrets.
+    google_project_iam_member.datastore,
+    google_secret_manager_secret_iam_member.accessor,
+    google_storage_bucket_iam_member.attachments_admin,
+    google_storage_bucket_iam_member.attachments_viewer,
+    google_storage_bucket_iam_member.ccai_viewer,
+    google_pubsub_topic_iam_member.publisher,
+    # Scheduling outcome emails: create tasks that carry the tasks invoker's
+    # token.
+    google_cloud_tasks_queue_iam_member.enqueuer,
+    google_service_account_iam_member.tasks_invoker_user,
+    # The storage trigger is refused unless the Cloud Storage service agent
+    # may publish and the trigger's account may receive events.
+    google_project_iam_member.storage_agent_publisher,
+    google_project_iam_member.trigger_event_receiver,
+  ]
 }

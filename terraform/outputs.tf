@@ -49,7 +49,7 @@ output "ccaip_writer_service_account" {
 output "portal_settings_inputs" {
   description = "Deployment facts the portal settings script needs: function URL per entry point (every function, UploadFile included), the authentication method, the API key header, for auth_method \"oauth\" the OAuth endpoint URLs (null otherwise), the external storage bucket and folder path, and the address to type for session outcome emails (inbound_address). Credentials (the inbound path secret too) are left out on purpose."
   value = {
-    urls           = { for entry_point, fn in local.deployed_functions : entry_point => fn.service_config[0].uri }
+    urls           = local.function_urls
     auth_method    = var.auth_method
     api_key_header = var.api_key_header
     oauth = var.auth_method == "oauth" ? {

@@ -13,9 +13,15 @@ resource "google_storage_bucket" "attachments" {
   uniform_bucket_level_access = true
   public_access_prevention    = "enforced"
 
-  # Objects are content-addressed and never overwritten.
+  # Objects are content-addressed and never overwritten: no versions. A
+  # deleted object (a record's attachment, or a finished upload's temporary)
+  # can be restored for 7 days (soft delete).
   versioning {
     enabled = false
+  }
+
+  soft_delete_policy {
+    retention_duration_seconds = 604800
   }
 
   lifecycle_rule {
@@ -63,6 +69,30 @@ resource "google_storage_bucket" "ccai" {
   # this bucket is their store of record. `terraform destroy` fails while it
   # has objects.
   force_destroy = false
+
+  # CCAI Platform's writer account may overwrite and delete objects (it
+  # rewrites a session's metadata file once, about 15 minutes after the
+  # first write), and so may its key. Nothing it does goes without trace:
+  # an overwritten or deleted object stays as a noncurrent version for a
+  # year, and a deleted version stays restorable for 30 days more (soft
+  # delete); the writer account cannot change these settings (README.md,
+  # "CCAI Platform external storage").
+  versioning {
+    enabled = true
+  }
+
+  lifecycle_rule {
+    condition {
+      days_since_noncurrent_time = 365
+    }
+    action {
+      type = "Delete"
+    }
+  }
+
+  soft_delete_policy {
+    retention_duration_seconds = 2592000
+  }
 
   depends_on = [google_project_service.enabled]
 }

@@ -477,3 +477,14 @@ check "outcome_email_smtp" {
     error_message = "SMTP authentication needs both smtp_username and smtp_password; only one is set."
   }
 }
+
+variable "deployer_members" {
+  description = "IAM members that run `terraform apply` (for example [\"user:ops@example.com\"] or [\"serviceAccount:deployer@my-project.iam.gserviceaccount.com\"] for Cloud Build): each gets roles/iam.serviceAccountUser (actAs) on the build account, every function's runtime account, the storage trigger's and the sweep scheduler's account, which deploying needs. Empty (default): the deploying identity has actAs already (a project owner or editor)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for m in var.deployer_members : can(regex("^(user|serviceAccount|group|principal|principalSet):.+", m))])
+    error_message = "Each deployer_members entry is an IAM member such as \"user:someone@example.com\" or \"serviceAccount:name@project.iam.gserviceaccount.com\"."
+  }
+}

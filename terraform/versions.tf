@@ -17,6 +17,12 @@ terraform {
       source  = "hashicorp/random"
       version = "~> 3.0"
     }
+    # time_sleep (iam.tf): the functions wait for new IAM grants to take
+    # effect.
+    time = {
+      source  = "hashicorp/time"
+      version = "~> 0.13"
+    }
   }
 }
 
