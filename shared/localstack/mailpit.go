@@ -30,7 +30,9 @@ type Mailpit struct {
 
 // StartMailpit starts mailpit from bin (BuildMailpit; empty runs `go tool
 // mailpit`, slower to start) with its SMTP server on smtpAddr and its web
-// page and API (/api/v1/messages) on webAddr, keeping messages in memory,
+// page and API (/api/v1/messages) on webAddr, keeping messages in a
+// temporary database it deletes when it stops (":memory:" would make a file
+// of that name in the working directory),
 // and waits until both answer. extra are more mailpit flags (for example
 // --smtp-allowed-recipients REGEXP, which refuses other recipients with a
 // 5xx reply).
@@ -38,7 +40,7 @@ func StartMailpit(ctx context.Context, bin, smtpAddr, webAddr string, log io.Wri
 	if log == nil {
 		log = io.Discard
 	}
-	args := append([]string{"--smtp", smtpAddr, "--listen", webAddr, "--database", ":memory:",
+	args := append([]string{"--smtp", smtpAddr, "--listen", webAddr,
 		"--smtp-disable-rdns", "--disable-version-check"}, extra...)
 	var cmd *exec.Cmd
 	if bin == "" {
