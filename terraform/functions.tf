@@ -159,6 +159,8 @@ locals {
       CRM_ADMIN_USERNAME     = var.admin_username
       CRM_GOOGLE_CLIENT_ID   = var.google_client_id
       CRM_ALLOWED_USERS      = join(",", var.allowed_users)
+      CRM_ADMIN_USERS        = join(",", var.admin_users)
+      CRM_INBOUND_ADDRESS    = var.inbound_address
       CRM_INBOUND_SENDERS    = join(",", var.inbound_senders)
       CRM_ACCESS_TOKEN_TTL   = var.access_token_ttl
       CRM_FRAME_ANCESTORS    = var.frame_ancestors

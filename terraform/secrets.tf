@@ -77,10 +77,12 @@ locals {
 
   # Secrets only some functions read, if they exist: the OAuth function's,
   # the SMTP password OutcomeSend sends the outcome emails with, the path
-  # secret of InboundEmail, and the sign-in secrets of the agent pages.
+  # secret of InboundEmail, and the sign-in secrets of the agent pages
+  # (with that path secret: their admin page's portal settings file has it
+  # in its inbound URL).
   own_secrets = {
     OAuth        = ["signing-key", "session-key", "oauth-clients", "admin-password-hash", "google-client-secret"]
-    Pages        = ["session-key", "admin-password-hash", "google-client-secret"]
+    Pages        = ["session-key", "admin-password-hash", "google-client-secret", "inbound-path-secret"]
     OutcomeSend  = ["smtp-password"]
     InboundEmail = ["inbound-path-secret"]
   }

@@ -290,6 +290,17 @@ variable "allowed_users" {
   }
 }
 
+variable "admin_users" {
+  description = "Google users (email addresses, among allowed_users) who may use the agent pages' admin page (/admin: the portal settings file, outcome email settings, users), besides the local administrator. Passed comma-separated as CRM_ADMIN_USERS."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for u in var.admin_users : can(regex("^[^@\\s,<>\"]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+$", u))])
+    error_message = "Each admin_users entry must be one email address (ops@example.com); domains are not allowed."
+  }
+}
+
 variable "ccai_tenant_origin" {
   description = "The CCAI Platform tenant's origin, such as https://acme.ccaiplatform.com (CRM_CCAI_TENANT_ORIGIN): the CRM page for the portal (display_crm_url) hosts its call and chat adapters and follows only its messages. Empty: that page says it is not configured."
   type        = string

@@ -239,7 +239,11 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 			errs = append(errs, fmt.Errorf("CRM_FUNCTION_URLS: %w", err))
 		}
 	}
-	c.InboundAddress = get("CRM_INBOUND_ADDRESS", "")
+	if c.InboundAddress = get("CRM_INBOUND_ADDRESS", ""); c.InboundAddress != "" {
+		if a, err := mail.ParseAddress(c.InboundAddress); err != nil || a.Address != c.InboundAddress {
+			errs = append(errs, fmt.Errorf("CRM_INBOUND_ADDRESS %q is not one bare email address", c.InboundAddress))
+		}
+	}
 	if c.AccessTokenTTL, err = time.ParseDuration(get("CRM_ACCESS_TOKEN_TTL", "1h")); err != nil || c.AccessTokenTTL <= 0 {
 		errs = append(errs, fmt.Errorf("CRM_ACCESS_TOKEN_TTL %q is not a positive duration", get("CRM_ACCESS_TOKEN_TTL", "1h")))
 	}

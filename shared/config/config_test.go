@@ -523,6 +523,11 @@ func TestAdminSettings(t *testing.T) {
 	if err != nil || !slices.Equal(c.AdminUsers, []string{"ops@acme.com", "lead@acme.com"}) {
 		t.Errorf("CRM_ADMIN_USERS read as %q, %v", c.AdminUsers, err)
 	}
+	for in, ok := range map[string]bool{"": true, "outcomes@crm.example.com": true, "CRM <outcomes@crm.example.com>": false, "a@b, c@d": false} {
+		if _, err := config.Load(lookup(with(minimal(), "CRM_INBOUND_ADDRESS", in))); (err == nil) != ok {
+			t.Errorf("CRM_INBOUND_ADDRESS %q: %v, want ok %v", in, err, ok)
+		}
+	}
 	for in, ok := range map[string]bool{
 		`{"Pages":"https://us-central1-p.cloudfunctions.net/crm-pages/"}`: true,
 		`{"Pages":"http://127.0.0.1:8090"}`:                               true,
