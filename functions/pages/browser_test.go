@@ -25,9 +25,9 @@ import (
 
 // In a 450 px wide window (the portal's iframe): sign-in returns to the
 // record opened, the comment's script never runs, and the pages fit the
-// width. Screenshots of the record and account pages are logged.
+// width. Screenshots of the record, account and admin pages are logged.
 func TestPagesInABrowser(t *testing.T) {
-	e := newEnv(t)
+	e := adminEnv(t, deployment(), nil)
 	ctx := browsertest.New(t, 450, 900)
 	// Before any page's own script: alert keeps what it is called with,
 	// so that the comments' alert(1…4) show if they ever run.
@@ -72,6 +72,11 @@ func TestPagesInABrowser(t *testing.T) {
 		t.Errorf("account page: %q", text)
 	}
 	browsertest.Screenshot(t, ctx, "pages-account")
+	browsertest.Do(t, ctx, chromedp.Navigate(e.srv.URL+"/admin"), chromedp.WaitVisible(chromedp.CSS(`#outcome`)))
+	if browsertest.Get(t, ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)) {
+		t.Error("the admin page is wider than 450 px")
+	}
+	browsertest.Screenshot(t, ctx, "pages-admin")
 }
 
 // framer serves a page of the portal: the page at ?src in a 450 px wide
