@@ -1,7 +1,19 @@
+locals {
+  # The database's location: firestore_location, or the one that fits
+  # region: the Firestore multi-region whose read-write regions include it,
+  # else region itself (a Firestore regional location).
+  firestore_multi_region = {
+    "us-central1"  = "nam5"
+    "europe-west1" = "eur3"
+    "europe-west4" = "eur3"
+  }
+  firestore_location = var.firestore_location != "" ? var.firestore_location : lookup(local.firestore_multi_region, var.region, var.region)
+}
+
 resource "google_firestore_database" "crm" {
   project                 = var.project_id
   name                    = var.firestore_database
-  location_id             = var.firestore_location
+  location_id             = local.firestore_location
   type                    = "FIRESTORE_NATIVE"
   concurrency_mode        = "PESSIMISTIC"
   delete_protection_state = "DELETE_PROTECTION_ENABLED"

@@ -163,6 +163,7 @@ locals {
       CRM_INBOUND_ADDRESS    = var.inbound_address
       CRM_INBOUND_SENDERS    = join(",", var.inbound_senders)
       CRM_ACCESS_TOKEN_TTL   = var.access_token_ttl
+      CRM_OAUTH_CODE_TTL     = var.oauth_code_ttl
       CRM_FRAME_ANCESTORS    = var.frame_ancestors
       CRM_CCAI_TENANT_ORIGIN = var.ccai_tenant_origin
       CRM_ATTACHMENTS_BUCKET = google_storage_bucket.attachments.name

@@ -47,7 +47,7 @@ output "ccaip_writer_service_account" {
 }
 
 output "portal_settings_inputs" {
-  description = "Deployment facts the portal settings script needs: function URL per entry point (every function, UploadFile included), the authentication method, the API key header, for auth_method \"oauth\" the OAuth endpoint URLs (null otherwise), the external storage bucket and folder path, and the address to type for session outcome emails (inbound_address). Credentials (the inbound path secret too) are left out on purpose."
+  description = "Deployment facts the portal settings script needs: function URL per entry point (every function, UploadFile included), the authentication method, the API key header, for auth_method \"oauth\" the OAuth endpoint URLs (null otherwise), the external storage bucket and folder path, the address to type for session outcome emails (inbound_address) and the basic user name. Secret credentials (the inbound path secret too) are left out on purpose: scripts/portal-settings reads them from terraform.tfvars or the environment, as terraform apply did."
   value = {
     urls           = local.function_urls
     auth_method    = var.auth_method
@@ -64,6 +64,8 @@ output "portal_settings_inputs" {
       folder_path = local.ccai_folder_path
     }
     inbound_address = var.inbound_address
+    # Not a secret (a plain environment variable of the functions).
+    basic_username = var.crm_basic_username
   }
 }
 

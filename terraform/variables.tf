@@ -15,9 +15,14 @@ variable "region" {
 }
 
 variable "firestore_location" {
-  description = "Firestore location: a multi-region such as nam5 or eur3, or a region. It cannot be changed once the database exists."
+  description = "Firestore location: a multi-region such as nam5 or eur3, or a region. Empty (the default): the location that fits region, the multi-region it is part of (us-central1: nam5; europe-west1, europe-west4: eur3) or region itself (firestore.tf). It cannot be changed once the database exists."
   type        = string
-  default     = "nam5"
+  default     = ""
+
+  validation {
+    condition     = var.firestore_location == "" || can(regex("^([a-z]+[0-9]+|[a-z]+-[a-z]+[0-9]+)$", var.firestore_location))
+    error_message = "firestore_location must be empty, a multi-region such as nam5 or eur3, or a region such as europe-west2."
+  }
 }
 
 variable "firestore_database" {
@@ -72,19 +77,41 @@ variable "phone_region" {
   default     = "US"
 
   validation {
-    condition     = can(regex("^[A-Z]{2}$", var.phone_region))
-    error_message = "phone_region must be two uppercase letters, such as US or GB."
+    # The regions the functions' phone number library knows
+    # (github.com/nyaruka/phonenumbers, phone.CheckRegion); a test in
+    # shared/config compares them.
+    condition = contains(split(" ", join(" ", [
+      "AC AD AE AF AG AI AL AM AO AR AS AT AU AW AX AZ BA BB BD BE",
+      "BF BG BH BI BJ BL BM BN BO BQ BR BS BT BW BY BZ CA CC CD CF",
+      "CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO",
+      "DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG",
+      "GH GI GL GM GN GP GQ GR GT GU GW GY HK HN HR HT HU ID IE IL",
+      "IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW",
+      "KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH",
+      "MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF",
+      "NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PR PS PT",
+      "PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM",
+      "SN SO SR SS ST SV SX SY SZ TA TC TD TG TH TJ TK TL TM TN TO",
+      "TR TT TV TW TZ UA UG US UY UZ VA VC VE VG VI VN VU WF WS XK",
+      "YE YT ZA ZM ZW",
+    ])), var.phone_region)
+    error_message = "phone_region must be a region code in uppercase, such as US or GB, that the phone number library knows."
   }
 }
 
 variable "request_timeout" {
-  description = "Deadline a function gives its Firestore calls, as a Go duration. Keep it below the API timeout set in CCAI Platform (1-10 s)."
+  description = "Deadline of each request's work, as a Go duration above 0 and at most 10s (CRM_REQUEST_TIMEOUT). Keep it below the API request timeout set in CCAI Platform (1-10 s)."
   type        = string
   default     = "4s"
 
   validation {
-    condition     = can(regex("^([0-9]+(\\.[0-9]+)?(ms|s))+$", var.request_timeout))
-    error_message = "request_timeout must be a Go duration in seconds or milliseconds, such as 4s, 2.5s or 4500ms."
+    # What Go's time.ParseDuration accepts in seconds and milliseconds,
+    # above 0 and at most 10 s (the functions refuse anything else at start).
+    condition = can(regex("^([0-9]+(\\.[0-9]+)?(ms|s))+$", var.request_timeout)) && try(alltrue([
+      for ms in [sum([for p in regexall("([0-9.]+)(ms|s)", var.request_timeout) : tonumber(p[0]) * { s = 1000, ms = 1 }[p[1]]])] :
+      ms > 0 && ms <= 10000
+    ]), false)
+    error_message = "request_timeout must be a Go duration in seconds or milliseconds above 0 and at most 10s, such as 4s, 2.5s or 4500ms."
   }
 }
 
@@ -153,7 +180,7 @@ variable "crm_basic_password" {
 }
 
 variable "crm_api_keys" {
-  description = "API keys accepted in the api_key_header header (auth_method \"custom_header\"), comma-separated. Stored in the secret <name_prefix>-api-keys (CRM_API_KEYS)."
+  description = "API keys accepted in the api_key_header header (auth_method \"custom_header\"), comma-separated, each at least 16 characters. Stored in the secret <name_prefix>-api-keys (CRM_API_KEYS)."
   type        = string
   default     = ""
   sensitive   = true
@@ -325,14 +352,25 @@ variable "frame_ancestors" {
   }
 }
 
+variable "oauth_code_ttl" {
+  description = "Lifetime of the OAuth authorization codes the OAuth function issues, as a Go duration such as 10m or 90s (CRM_OAUTH_CODE_TTL)."
+  type        = string
+  default     = "10m"
+
+  validation {
+    condition     = can(regex("^([0-9]+(h|m|s))+$", var.oauth_code_ttl)) && can(regex("[1-9]", var.oauth_code_ttl))
+    error_message = "oauth_code_ttl must be a positive Go duration in hours, minutes and seconds, such as 10m or 90s."
+  }
+}
+
 variable "access_token_ttl" {
   description = "Lifetime of the OAuth access tokens the OAuth function issues, as a Go duration such as 1h or 30m (CRM_ACCESS_TOKEN_TTL)."
   type        = string
   default     = "1h"
 
   validation {
-    condition     = can(regex("^([0-9]+(h|m|s))+$", var.access_token_ttl))
-    error_message = "access_token_ttl must be a Go duration in hours, minutes and seconds, such as 1h, 30m or 1h30m."
+    condition     = can(regex("^([0-9]+(h|m|s))+$", var.access_token_ttl)) && can(regex("[1-9]", var.access_token_ttl))
+    error_message = "access_token_ttl must be a positive Go duration in hours, minutes and seconds, such as 1h, 30m or 1h30m."
   }
 }
 
@@ -461,6 +499,18 @@ check "credentials_for_auth_method" {
       nonsensitive(var.crm_api_keys != "")
     )
     error_message = "No credentials for auth_method \"${var.auth_method}\": set crm_api_keys (custom_header), crm_basic_username and crm_basic_password (basic) or oauth_clients (oauth), or every call is rejected."
+  }
+}
+
+# A warning rather than a validation, so that a plan with placeholder keys
+# still runs; the functions refuse such keys at start.
+check "api_keys" {
+  assert {
+    condition = var.auth_method != "custom_header" || nonsensitive(
+      alltrue([for k in split(",", var.crm_api_keys) : length(trimspace(k)) == 0 || length(trimspace(k)) >= 16]) &&
+      (var.crm_api_keys == "" || anytrue([for k in split(",", var.crm_api_keys) : trimspace(k) != ""]))
+    )
+    error_message = "crm_api_keys must be comma-separated keys of at least 16 characters each: the functions refuse shorter ones at start."
   }
 }
 

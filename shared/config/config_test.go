@@ -1,11 +1,8 @@
 package config_test
 
 import (
-	"os"
 	"reflect"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -200,39 +197,6 @@ func TestLoadTransferTimeout(t *testing.T) {
 	}
 }
 
-// The Terraform variable transfer_timeout (seconds) has the functions'
-// default and accepts only what CRM_TRANSFER_TIMEOUT accepts.
-func TestTransferTimeoutMatchesTerraform(t *testing.T) {
-	b, err := os.ReadFile("../../terraform/variables.tf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	block := regexp.MustCompile(`(?s)variable "transfer_timeout" \{.*?\n\}`).FindString(string(b))
-	if block == "" {
-		t.Fatal(`terraform/variables.tf: no variable "transfer_timeout"`)
-	}
-	d := regexp.MustCompile(`default\s*=\s*([0-9]+)`).FindStringSubmatch(block)
-	if d == nil {
-		t.Fatalf("transfer_timeout: no default in %s", block)
-	}
-	c, err := config.Load(lookup(minimal()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n, _ := strconv.Atoi(d[1]); time.Duration(n)*time.Second != c.TransferTimeout {
-		t.Errorf("transfer_timeout default %s s, want the functions' default %v", d[1], c.TransferTimeout)
-	}
-	m := regexp.MustCompile(`var\.transfer_timeout >= ([0-9]+) && var\.transfer_timeout <= ([0-9]+)`).FindStringSubmatch(block)
-	if m == nil {
-		t.Fatalf("transfer_timeout: no range validation in %s", block)
-	}
-	for _, bound := range m[1:] {
-		if _, err := config.Load(lookup(with(minimal(), "CRM_TRANSFER_TIMEOUT", bound+"s"))); err != nil {
-			t.Errorf("terraform accepts transfer_timeout = %s, the functions refuse it: %v", bound, err)
-		}
-	}
-}
-
 func TestLoadRegion(t *testing.T) {
 	tests := []struct {
 		in   string
@@ -306,43 +270,46 @@ func TestLoadSessionKey(t *testing.T) {
 	}
 }
 
+// frameAncestorsCases are values of CRM_FRAME_ANCESTORS and what Load
+// makes of them.
+var frameAncestorsCases = []struct {
+	in   string
+	want string // "" for an error
+}{
+	{"", defaultFrameAncestors},
+	{"'self'", "'self'"},
+	{"'none'", "'none'"},
+	{"https://portal.example", "https://portal.example"},
+	{"https://*.ccaiplatform.com:443 http://localhost:8080", "https://*.ccaiplatform.com:443 http://localhost:8080"},
+	{"https://*.a.example:*", "https://*.a.example:*"},
+	{"https://Portal.Example", "https://Portal.Example"},
+	{"HTTPS://portal.example", ""}, // the scheme in lower case, as written everywhere
+	{"  'self'   https://a.example\t", "'self' https://a.example"},
+	{"'self' https://*.ccaiplatform.com;", ""},
+	{"'self'; script-src *", ""},
+	{"self", ""},
+	{"'SELF'", ""},
+	{"'none' 'self'", ""},
+	{"'self' 'none'", ""},
+	{"'unsafe-inline'", ""},
+	{"https://portal.example/path", ""},
+	{"https://portal.example/", ""},
+	{"*", ""},
+	{"https:", ""},
+	{"https://*", ""},
+	{"https://a.*.example", ""},
+	{"https://a..example", ""},
+	{"https://-a.example", ""},
+	{"ftp://a.example", ""},
+	{"data:", ""},
+	{"https://a.example,https://b.example", ""},
+	{"https://a.example:", ""},
+	{"https://a.example:80a", ""},
+	{"https://user@a.example", ""},
+}
+
 func TestLoadFrameAncestors(t *testing.T) {
-	tests := []struct {
-		in   string
-		want string // "" for an error
-	}{
-		{"", defaultFrameAncestors},
-		{"'self'", "'self'"},
-		{"'none'", "'none'"},
-		{"https://portal.example", "https://portal.example"},
-		{"https://*.ccaiplatform.com:443 http://localhost:8080", "https://*.ccaiplatform.com:443 http://localhost:8080"},
-		{"https://*.a.example:*", "https://*.a.example:*"},
-		{"https://Portal.Example", "https://Portal.Example"},
-		{"HTTPS://portal.example", ""}, // the scheme in lower case, as written everywhere
-		{"  'self'   https://a.example\t", "'self' https://a.example"},
-		{"'self' https://*.ccaiplatform.com;", ""},
-		{"'self'; script-src *", ""},
-		{"self", ""},
-		{"'SELF'", ""},
-		{"'none' 'self'", ""},
-		{"'self' 'none'", ""},
-		{"'unsafe-inline'", ""},
-		{"https://portal.example/path", ""},
-		{"https://portal.example/", ""},
-		{"*", ""},
-		{"https:", ""},
-		{"https://*", ""},
-		{"https://a.*.example", ""},
-		{"https://a..example", ""},
-		{"https://-a.example", ""},
-		{"ftp://a.example", ""},
-		{"data:", ""},
-		{"https://a.example,https://b.example", ""},
-		{"https://a.example:", ""},
-		{"https://a.example:80a", ""},
-		{"https://user@a.example", ""},
-	}
-	for _, tt := range tests {
+	for _, tt := range frameAncestorsCases {
 		t.Run(tt.in, func(t *testing.T) {
 			env := minimal()
 			if tt.in != "" {
@@ -362,39 +329,6 @@ func TestLoadFrameAncestors(t *testing.T) {
 				t.Errorf("FrameAncestors: got %q, want %q", c.FrameAncestors, tt.want)
 			}
 		})
-	}
-}
-
-// The Terraform variable frame_ancestors is checked with the same
-// pattern as CRM_FRAME_ANCESTORS, so a value Terraform accepts is one the
-// functions accept, and its default is the functions' default.
-func TestFrameAncestorsMatchesTerraform(t *testing.T) {
-	b, err := os.ReadFile("../../terraform/variables.tf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tf := string(b)
-	block := regexp.MustCompile(`(?s)variable "frame_ancestors" \{.*?\n\}`).FindString(tf)
-	if block == "" {
-		t.Fatal(`terraform/variables.tf: no variable "frame_ancestors"`)
-	}
-	m := regexp.MustCompile(`regex\("((?:[^"\\]|\\.)*)", var\.frame_ancestors\)`).FindStringSubmatch(block)
-	if m == nil {
-		t.Fatalf("frame_ancestors: no regex(\"…\", var.frame_ancestors) validation in %s", block)
-	}
-	pattern, err := strconv.Unquote(`"` + m[1] + `"`)
-	if err != nil {
-		t.Fatalf("frame_ancestors pattern %s: %v", m[1], err)
-	}
-	if pattern != config.FrameAncestorsPattern {
-		t.Errorf("frame_ancestors validation:\ngot  %s\nwant %s (config.FrameAncestorsPattern)", pattern, config.FrameAncestorsPattern)
-	}
-	d := regexp.MustCompile(`default\s*=\s*"((?:[^"\\]|\\.)*)"`).FindStringSubmatch(block)
-	if d == nil {
-		t.Fatalf("frame_ancestors: no default in %s", block)
-	}
-	if def, _ := strconv.Unquote(`"` + d[1] + `"`); def != defaultFrameAncestors {
-		t.Errorf("frame_ancestors default: got %q, want %q", def, defaultFrameAncestors)
 	}
 }
 
@@ -454,39 +388,6 @@ func TestLoadOutcome(t *testing.T) {
 		_, err := config.Load(lookup(with(minimal(), c.kv...)))
 		if (err == nil) != c.ok {
 			t.Errorf("Load with %q: %v, want ok %v", c.kv, err, c.ok)
-		}
-	}
-}
-
-// The Terraform variables outcome_delay and outcome_max_attempts have the
-// functions' defaults, and their bounds are ones the functions accept.
-func TestOutcomeMatchesTerraform(t *testing.T) {
-	b, err := os.ReadFile("../../terraform/variables.tf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := config.Load(lookup(minimal()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	delay := regexp.MustCompile(`(?s)variable "outcome_delay" \{.*?\n\}`).FindString(string(b))
-	if d := regexp.MustCompile(`default\s*=\s*"([^"]*)"`).FindStringSubmatch(delay); d == nil || d[1] != "15m" || c.Outcome.Delay != 15*time.Minute {
-		t.Errorf("outcome_delay default %v, functions' %v: want both 15m", d, c.Outcome.Delay)
-	}
-	if !strings.Contains(delay, "<= 720 * 3600") || config.MaxOutcomeDelay != 720*time.Hour {
-		t.Errorf("outcome_delay: terraform's bound is not the functions' %v", config.MaxOutcomeDelay)
-	}
-	attempts := regexp.MustCompile(`(?s)variable "outcome_max_attempts" \{.*?\n\}`).FindString(string(b))
-	if d := regexp.MustCompile(`default\s*=\s*([0-9]+)`).FindStringSubmatch(attempts); d == nil || d[1] != strconv.Itoa(c.Outcome.MaxAttempts) {
-		t.Errorf("outcome_max_attempts default %v, want the functions' %d", d, c.Outcome.MaxAttempts)
-	}
-	m := regexp.MustCompile(`var\.outcome_max_attempts >= ([0-9]+) && var\.outcome_max_attempts <= ([0-9]+)`).FindStringSubmatch(attempts)
-	if m == nil {
-		t.Fatalf("outcome_max_attempts: no range validation in %s", attempts)
-	}
-	for _, bound := range m[1:] {
-		if _, err := config.Load(lookup(with(minimal(), "CRM_OUTCOME_MAX_ATTEMPTS", bound))); err != nil {
-			t.Errorf("terraform accepts outcome_max_attempts = %s, the functions refuse it: %v", bound, err)
 		}
 	}
 }
