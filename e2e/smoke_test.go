@@ -1,0 +1,116 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"cloud.google.com/go/storage"
+
+	"example.com/crm/shared/auth"
+	"example.com/crm/shared/localstack"
+	"example.com/crm/shared/portal"
+	"example.com/crm/shared/smoke"
+)
+
+// runSmoke runs the smoke test against s and fails the test on any failed
+// check; it returns the names of the checks run and the last one's note.
+func runSmoke(t *testing.T, s portal.Settings) ([]string, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	checks, err := smoke.Run(ctx, s, smoke.Options{LinkTimeout: 30 * time.Second, Report: func(c smoke.Check) { t.Log(c) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range checks {
+		names = append(names, c.Name)
+	}
+	return names, checks[len(checks)-1].Note
+}
+
+// objectExists reports whether the external storage bucket of st holds name.
+func objectExists(t *testing.T, st *localstack.Stack, name string) bool {
+	t.Helper()
+	c, err := localstack.NewStorageClient(context.Background(), st.GCSHost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, err = c.Bucket(st.CCAIBucket).Object(name).Attrs(context.Background())
+	if errors.Is(err, storage.ErrObjectNotExist) {
+		return false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return true
+}
+
+// The smoke test (scripts/smoke) passes against the local stack from its
+// portal settings file, with each authentication method, and with the
+// external storage bucket it writes a file into, sees it linked and
+// deletes it again.
+func TestSmoke(t *testing.T) {
+	t.Run("custom_header with external storage", func(t *testing.T) {
+		s, err := portal.Read(stack.SettingsPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.ExternalStorage == nil {
+			t.Fatal("the local settings file names no external storage")
+		}
+		names, last := runSmoke(t, s)
+		if objectExists(t, stack, strings.TrimPrefix(last, "gs://"+stack.CCAIBucket+"/")) {
+			t.Errorf("%s is still in the bucket", last)
+		}
+		for _, want := range []string{"create account", "comment", "download the uploaded file", "external storage: file linked to the record", "clean up: delete the storage file"} {
+			if !contains(names, want) {
+				t.Errorf("check %q did not run; ran %q", want, names)
+			}
+		}
+	})
+	t.Run("basic", func(t *testing.T) {
+		// With a folder path: the file goes under it.
+		st, s := startStack(t, localstack.Options{Auth: auth.Config{Method: auth.MethodBasic, BasicUsername: "ccaip", BasicPassword: "smoke-basic-password"},
+			Env: []string{"CRM_CCAI_FOLDER_PATH=crm/smoke"}})
+		s.ExternalStorage.FolderPath = "crm/smoke"
+		names, last := runSmoke(t, s)
+		if len(names) != 18 {
+			t.Errorf("ran %d checks, want 18: %q", len(names), names)
+		}
+		if !strings.HasPrefix(last, "gs://"+st.CCAIBucket+"/crm/smoke/ujet-media/call-smoke-") {
+			t.Errorf("deleted %s, want a photo under the folder path", last)
+		}
+		if objectExists(t, st, strings.TrimPrefix(last, "gs://"+st.CCAIBucket+"/")) {
+			t.Errorf("%s is still in the bucket", last)
+		}
+	})
+	t.Run("oauth", func(t *testing.T) {
+		_, s := startStack(t, localstack.Options{Auth: auth.Config{Method: auth.MethodOAuth}})
+		s.ExternalStorage = nil
+		if names, _ := runSmoke(t, s); names[0] != "OAuth: authorize (test login) and get a token" || len(names) != 16 {
+			t.Errorf("ran %q, want the OAuth authorization and 15 more", names)
+		}
+	})
+}
+
+// A deployment that refuses the file's credentials fails the smoke test at
+// its first call, naming the answer, and nothing more runs.
+func TestSmokeFails(t *testing.T) {
+	s, err := portal.Read(stack.SettingsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Auth.CustomHeader = []portal.HeaderField{{Key: "X-Api-Key", Value: "wrong-key-0123456789abcdef"}}
+	checks, err := smoke.Run(context.Background(), s, smoke.Options{})
+	if err == nil || !strings.Contains(err.Error(), "401") {
+		t.Fatalf("got error %v, want the 401 of the first call", err)
+	}
+	if len(checks) != 1 || checks[0].Err == nil || !strings.HasPrefix(checks[0].String(), "FAIL") {
+		t.Errorf("checks: got %v, want the first one failed and no other", checks)
+	}
+}
