@@ -95,6 +95,18 @@ func TestSmoke(t *testing.T) {
 		if names, _ := runSmoke(t, s); names[0] != "OAuth: authorize (test login) and get a token" || len(names) != 16 {
 			t.Errorf("ran %q, want the OAuth authorization and 15 more", names)
 		}
+		// The file's top-level test_login serves when auth.oauth has none.
+		login := *s.Auth.OAuth.TestLogin
+		oauth := *s.Auth.OAuth
+		oauth.TestLogin = nil
+		s.Auth.OAuth, s.TestLogin = &oauth, &login
+		runSmoke(t, s)
+		// Without any login the run stops at once, saying what to add.
+		s.TestLogin = nil
+		checks, err := smoke.Run(context.Background(), s, smoke.Options{})
+		if err == nil || !strings.Contains(err.Error(), "test_login") || len(checks) != 1 {
+			t.Errorf("without a login: got %v after %d checks, want the missing test_login named", err, len(checks))
+		}
 	})
 }
 

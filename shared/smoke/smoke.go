@@ -169,6 +169,13 @@ func runID() string {
 
 func (r *run) connect(ctx context.Context) (string, error) {
 	o := r.p.Settings.Auth.OAuth
+	if o != nil && o.TestLogin == nil && r.p.Settings.TestLogin != nil {
+		login := *r.p.Settings.TestLogin // the file's other test login signs in as well
+		oc := *o
+		oc.TestLogin = &login
+		r.p.Settings.Auth.OAuth = &oc
+		o = &oc
+	}
 	if o == nil || o.TestLogin == nil {
 		return "", errors.New("the settings file has no auth.oauth.test_login: add a CRM user's login (e.g. the administrator's) for the authorization")
 	}
