@@ -6,6 +6,7 @@
 // benchmark, not a test: numbers vary with the machine.
 //
 //	go run ./cmd/loadtest [-n 200] [-c 1]
+//	go run ./cmd/loadtest -sessions 50   # Firestore reads and writes per session
 package main
 
 import (
@@ -33,8 +34,9 @@ func main() {
 	n := flag.Int("n", 200, "requests per endpoint")
 	c := flag.Int("c", 1, "concurrent callers")
 	method := flag.String("auth", auth.MethodCustomHeader, "authentication method: custom_header, basic or oauth")
+	sessionsN := flag.Int("sessions", 0, "instead of timing endpoints, play this many whole sessions of each kind and print their Firestore reads and writes per session")
 	flag.Parse()
-	if err := run(*n, *c, *method); err != nil {
+	if err := run(*n, *c, *method, *sessionsN); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -45,7 +47,7 @@ type step struct {
 	do       func(ctx context.Context, i int) error
 }
 
-func run(n, conc int, method string) error {
+func run(n, conc int, method string, sessionsN int) error {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "crm-loadtest-")
 	if err != nil {
@@ -74,6 +76,9 @@ func run(n, conc int, method string) error {
 		}
 	}
 	run := fmt.Sprint(time.Now().UnixNano() % 1e6)
+	if sessionsN > 0 {
+		return sessions(ctx, stack, p, sessionsN, run, logPath)
+	}
 	phone := func(i int) string { return fmt.Sprintf("+1202%07d", (i*7919)%9_000_000+1_000_000) }
 	accounts := make([]string, n)
 	records := make([]string, n)
