@@ -3,6 +3,9 @@ package e2e
 import (
 	"context"
 	"errors"
+	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -124,5 +127,38 @@ func TestSmokeFails(t *testing.T) {
 	}
 	if len(checks) != 1 || checks[0].Err == nil || !strings.HasPrefix(checks[0].String(), "FAIL") {
 		t.Errorf("checks: got %v, want the first one failed and no other", checks)
+	}
+}
+
+// scripts/smoke, as a user runs it: exit status 0 and every check printed
+// with its latency against the local stack's settings file; exit status 1
+// with the failed check printed when the deployment refuses the file's
+// credentials.
+func TestSmokeScript(t *testing.T) {
+	run := func(file string) (int, string) {
+		cmd := exec.Command("../scripts/smoke", file, "-link-timeout", "30s")
+		out, err := cmd.CombinedOutput()
+		var exit *exec.ExitError
+		if err != nil && !errors.As(err, &exit) {
+			t.Fatal(err)
+		}
+		return cmd.ProcessState.ExitCode(), string(out)
+	}
+	code, out := run(stack.SettingsPath)
+	if code != 0 || !strings.Contains(out, "all 18 checks passed") || !regexp.MustCompile(`(?m)^ok +[0-9]+ ms  create account `).MatchString(out) {
+		t.Errorf("exit status %d, output:\n%s", code, out)
+	}
+
+	s, err := portal.Read(stack.SettingsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Auth.CustomHeader = []portal.HeaderField{{Key: "X-Api-Key", Value: "wrong-key-0123456789abcdef"}}
+	wrong := filepath.Join(t.TempDir(), "portal-settings.json")
+	if err := portal.Write(wrong, s); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := run(wrong); code != 1 || !strings.Contains(out, "FAIL") || !strings.Contains(out, "401") {
+		t.Errorf("wrong key: exit status %d, output:\n%s", code, out)
 	}
 }
