@@ -10,7 +10,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
@@ -26,7 +25,6 @@ import (
 
 	"example.com/crm/shared/auth"
 	"example.com/crm/shared/ccaiplayer"
-	"example.com/crm/shared/dbcost"
 	"example.com/crm/shared/localstack"
 )
 
@@ -377,35 +375,18 @@ func pct(d []time.Duration, p float64) float64 {
 }
 
 // costs sums the reads and writes that the request log lines of endpoint
-// report, from byte offset on.
+// report ("" for the storage events), from byte offset on.
 func costs(path string, offset int, endpoint string) (reads, writes int64, count, end int, err error) {
-	f, err := os.Open(path)
+	t, end, err := readTally(path, offset)
 	if err != nil {
 		return 0, 0, 0, 0, err
 	}
-	defer f.Close()
-	if _, err := f.Seek(int64(offset), 0); err != nil {
-		return 0, 0, 0, 0, err
+	if endpoint == "" {
+		endpoint = storageEvents
 	}
-	sc := bufio.NewScanner(f)
-	end = offset
-	for sc.Scan() {
-		line := sc.Bytes()
-		end += len(line) + 1
-		e, ok := dbcost.ParseLogLine(line)
-		if !ok {
-			continue
-		}
-		if endpoint == "" { // storage events
-			if e.Message != "storage event" {
-				continue
-			}
-		} else if e.Message != "request" || e.Endpoint != endpoint {
-			continue
-		}
-		reads += e.Reads
-		writes += e.Writes
-		count++
+	c := t[endpoint]
+	if c == nil {
+		return 0, 0, 0, end, nil
 	}
-	return reads, writes, count, end, sc.Err()
+	return c.reads, c.writes, int(c.lines), end, nil
 }

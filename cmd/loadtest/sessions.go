@@ -105,14 +105,17 @@ func sessions(ctx context.Context, stack *localstack.Stack, p *ccaiplayer.Player
 	return nil
 }
 
+// storageEvents is the tally key of the storage event log lines.
+const storageEvents = "storage events"
+
 // tally is what the log lines of one function (or of the storage events)
 // report.
 type tally struct{ lines, reads, writes int64 }
 
 // waitTally reads the request and storage event log lines from offset
-// until storageEvents storage events are there (the events arrive after
-// the calls), then for a second more, and sums them by function.
-func waitTally(path string, offset, storageEvents int) (map[string]*tally, int, error) {
+// until events storage events are there (the events arrive after the
+// calls), then for a second more, and sums them by function.
+func waitTally(path string, offset, events int) (map[string]*tally, int, error) {
 	deadline := time.Now().Add(60 * time.Second)
 	settled := time.Time{}
 	for {
@@ -120,7 +123,7 @@ func waitTally(path string, offset, storageEvents int) (map[string]*tally, int, 
 		if err != nil {
 			return nil, 0, err
 		}
-		if ev := t["storage events"]; ev != nil && ev.lines >= int64(storageEvents) {
+		if ev := t[storageEvents]; ev != nil && ev.lines >= int64(events) {
 			if settled.IsZero() {
 				settled = time.Now().Add(time.Second)
 			} else if time.Now().After(settled) {
@@ -128,12 +131,15 @@ func waitTally(path string, offset, storageEvents int) (map[string]*tally, int, 
 			}
 		}
 		if time.Now().After(deadline) {
-			return nil, 0, fmt.Errorf("%d storage events never logged: %v", storageEvents, t["storage events"])
+			return nil, 0, fmt.Errorf("%d storage events never logged: %v", events, t[storageEvents])
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
 }
 
+// readTally sums the request and storage event log lines from byte offset
+// on by function (storageEvents for the storage events), and returns where
+// it stopped.
 func readTally(path string, offset int) (map[string]*tally, int, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -156,7 +162,7 @@ func readTally(path string, offset int) (map[string]*tally, int, error) {
 		case !ok:
 			continue
 		case e.Message == "storage event":
-			key = "storage events"
+			key = storageEvents
 		case e.Message != "request":
 			continue
 		}
