@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"errors"
+	"net"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -114,12 +115,17 @@ func TestSmoke(t *testing.T) {
 }
 
 // A deployment that refuses the file's credentials fails the smoke test at
-// its first call, naming the answer, and nothing more runs.
+// its first call, naming the answer, and nothing more runs; one that fails
+// after the record was made still gets the record closed.
 func TestSmokeFails(t *testing.T) {
-	s, err := portal.Read(stack.SettingsPath)
-	if err != nil {
-		t.Fatal(err)
+	read := func() portal.Settings {
+		s, err := portal.Read(stack.SettingsPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
 	}
+	s := read()
 	s.Auth.CustomHeader = []portal.HeaderField{{Key: "X-Api-Key", Value: "wrong-key-0123456789abcdef"}}
 	checks, err := smoke.Run(context.Background(), s, smoke.Options{})
 	if err == nil || !strings.Contains(err.Error(), "401") {
@@ -127,6 +133,42 @@ func TestSmokeFails(t *testing.T) {
 	}
 	if len(checks) != 1 || checks[0].Err == nil || !strings.HasPrefix(checks[0].String(), "FAIL") {
 		t.Errorf("checks: got %v, want the first one failed and no other", checks)
+	}
+
+	s = read()
+	broken := *s.Endpoints.UploadFile
+	broken.URL = "http://127.0.0.1:1/records/{RECORD_ID}/attachments" // nothing listens there
+	s.Endpoints.UploadFile = &broken
+	checks, err = smoke.Run(context.Background(), s, smoke.Options{})
+	if err == nil || !strings.HasPrefix(err.Error(), "upload file: ") {
+		t.Fatalf("got error %v, want the upload's", err)
+	}
+	last := checks[len(checks)-1]
+	recordID := strings.TrimPrefix(last.Note, "record ")
+	recordID, _, _ = strings.Cut(recordID, " ")
+	if last.Name != "close the record (smoke data)" || last.Err != nil {
+		t.Fatalf("last check: got %v, want the record closed", last)
+	}
+	if r := record(t, newPlayer(t), recordID); r.Open {
+		t.Errorf("record %s still open after the failed run: %+v", recordID, r.RecordJSON)
+	}
+
+	// An endpoint slower than the portal's API request timeout fails, as
+	// CCAI Platform would give up on it.
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close() // accepts connections (the backlog) and never answers
+	s = read()
+	s.APIRequestTimeoutSeconds = 1
+	slow := *s.Endpoints.FindAccountByQuery
+	slow.URL = "http://" + silent.Addr().String() + "/accounts/search"
+	s.Endpoints.FindAccountByQuery = &slow
+	start := time.Now()
+	checks, err = smoke.Run(context.Background(), s, smoke.Options{})
+	if err == nil || !strings.Contains(err.Error(), "Timeout") || len(checks) != 1 || time.Since(start) > 5*time.Second {
+		t.Errorf("slow endpoint: got %v after %d checks and %s, want a timeout after 1 s", err, len(checks), time.Since(start))
 	}
 }
 

@@ -60,7 +60,8 @@ func (c Check) String() string {
 
 // Options are a run's optional parts.
 type Options struct {
-	// Client makes the HTTP calls (http.DefaultClient when nil).
+	// Client makes the HTTP calls; when nil, a client that gives up after
+	// the settings' api_request_timeout_seconds, as CCAI Platform does.
 	Client *http.Client
 	// Storage writes into the external storage bucket; when nil it is
 	// made from the settings: the emulator at external_storage.endpoint
@@ -80,8 +81,11 @@ type Options struct {
 // the checks run; err is non-nil when one failed.
 func Run(ctx context.Context, s portal.Settings, o Options) (checks []Check, err error) {
 	p := ccaiplayer.New(s)
-	if o.Client != nil {
-		p.Client = o.Client
+	p.Client = o.Client
+	if p.Client == nil {
+		// CCAI Platform gives up on a call after the portal's API request
+		// timeout; so does the smoke test.
+		p.Client = &http.Client{Timeout: time.Duration(max(s.APIRequestTimeoutSeconds, 1)) * time.Second}
 	}
 	p.Retries400 = 0 // a 400 is a failure to see, not to retry for minutes
 	r := &run{p: p, o: o, id: runID()}
@@ -99,6 +103,10 @@ func Run(ctx context.Context, s portal.Settings, o Options) (checks []Check, err
 		return err == nil
 	}
 	defer func() {
+		// What was made is cleaned up whether the checks passed or not.
+		if r.recordID != "" {
+			check("close the record (smoke data)", r.closeRecord)
+		}
 		if r.object != "" {
 			check("clean up: delete the storage file", r.deleteObject)
 		}
@@ -135,7 +143,6 @@ func Run(ctx context.Context, s portal.Settings, o Options) (checks []Check, err
 		{"read API: the account", true, r.readAccount},
 		{"external storage: write a file", bucket, r.writeObject},
 		{"external storage: file linked to the record", bucket, r.waitLinked},
-		{"close the record (smoke data)", true, r.closeRecord},
 	}
 	for _, st := range steps {
 		if st.when && !check(st.name, st.f) {
