@@ -6,10 +6,10 @@
 // benchmark, not a test: numbers vary with the machine.
 //
 //	go run ./cmd/loadtest [-n 200] [-c 1]
+//	go run ./cmd/loadtest -sessions 50   # Firestore reads and writes per session
 package main
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
@@ -25,7 +25,6 @@ import (
 
 	"example.com/crm/shared/auth"
 	"example.com/crm/shared/ccaiplayer"
-	"example.com/crm/shared/dbcost"
 	"example.com/crm/shared/localstack"
 )
 
@@ -33,8 +32,9 @@ func main() {
 	n := flag.Int("n", 200, "requests per endpoint")
 	c := flag.Int("c", 1, "concurrent callers")
 	method := flag.String("auth", auth.MethodCustomHeader, "authentication method: custom_header, basic or oauth")
+	sessionsN := flag.Int("sessions", 0, "instead of timing endpoints, play this many whole sessions of each kind and print their Firestore reads and writes per session")
 	flag.Parse()
-	if err := run(*n, *c, *method); err != nil {
+	if err := run(*n, *c, *method, *sessionsN); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -45,7 +45,7 @@ type step struct {
 	do       func(ctx context.Context, i int) error
 }
 
-func run(n, conc int, method string) error {
+func run(n, conc int, method string, sessionsN int) error {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "crm-loadtest-")
 	if err != nil {
@@ -74,6 +74,9 @@ func run(n, conc int, method string) error {
 		}
 	}
 	run := fmt.Sprint(time.Now().UnixNano() % 1e6)
+	if sessionsN > 0 {
+		return sessions(ctx, stack, p, sessionsN, run, logPath)
+	}
 	phone := func(i int) string { return fmt.Sprintf("+1202%07d", (i*7919)%9_000_000+1_000_000) }
 	accounts := make([]string, n)
 	records := make([]string, n)
@@ -372,35 +375,18 @@ func pct(d []time.Duration, p float64) float64 {
 }
 
 // costs sums the reads and writes that the request log lines of endpoint
-// report, from byte offset on.
+// report ("" for the storage events), from byte offset on.
 func costs(path string, offset int, endpoint string) (reads, writes int64, count, end int, err error) {
-	f, err := os.Open(path)
+	t, end, err := readTally(path, offset)
 	if err != nil {
 		return 0, 0, 0, 0, err
 	}
-	defer f.Close()
-	if _, err := f.Seek(int64(offset), 0); err != nil {
-		return 0, 0, 0, 0, err
+	if endpoint == "" {
+		endpoint = storageEvents
 	}
-	sc := bufio.NewScanner(f)
-	end = offset
-	for sc.Scan() {
-		line := sc.Bytes()
-		end += len(line) + 1
-		e, ok := dbcost.ParseLogLine(line)
-		if !ok {
-			continue
-		}
-		if endpoint == "" { // storage events
-			if e.Message != "storage event" {
-				continue
-			}
-		} else if e.Message != "request" || e.Endpoint != endpoint {
-			continue
-		}
-		reads += e.Reads
-		writes += e.Writes
-		count++
+	c := t[endpoint]
+	if c == nil {
+		return 0, 0, 0, end, nil
 	}
-	return reads, writes, count, end, sc.Err()
+	return c.reads, c.writes, int(c.lines), end, nil
 }
