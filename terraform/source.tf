@@ -32,8 +32,10 @@ locals {
     "shared/ccaiplayer",
     "shared/localstack",
     "shared/signin/signintest",
+    "shared/smoke",
     "shared/taskemu",
     "shared/testenv",
+    "shared/tfconfig",
   ])
 }
 
