@@ -38,7 +38,7 @@ func deployment() portal.Input {
 		InboundAddress:  "outcomes@crm.example.com", InboundPathSecret: strings.Repeat("s", 32)}
 }
 
-func adminEnv(t *testing.T, in portal.Input, clients []oauthserver.Client) env {
+func adminEnv(t testing.TB, in portal.Input, clients []oauthserver.Client) env {
 	return newEnvWith(t, func(c *pages.Config, store *gcpfirestore.Store) {
 		c.Admin = &pages.Admin{Outcome: store, Portal: in, OAuthClients: clients, LocalAdmin: "admin",
 			AllowedUsers: []string{"@acme.com"}, AdminUsers: []string{"ops@acme.com"}}

@@ -12,12 +12,14 @@ import (
 // the function on the emulators: server time (p50, p99) and weight.
 // go test ./functions/pages -run '^$' -bench Pages
 func BenchmarkPages(b *testing.B) {
-	e := newEnv(b)
+	e := adminEnv(b, deployment(), nil)
 	for _, p := range []struct{ name, path string }{
 		{"account", "/accounts/" + e.account.ID},
 		{"record", "/records/" + e.record.ID},
 		{"search-phone", "/search?q=222.333.4444"},
 		{"search-session", "/search?q=1418"},
+		{"pop-none", "/pop?ani=+15550001111&menu_path=Support&channel=voice_call"},
+		{"admin", "/admin"},
 		{"css", "/static/pages.css"},
 	} {
 		b.Run(p.name, func(b *testing.B) {
