@@ -250,7 +250,7 @@ func printSummary(s *localstack.Stack, ids []sample, took time.Duration) {
 	if e := s.Settings.SessionOutcomeEmail; e != nil {
 		fmt.Printf("\nSession outcome emails (address %s): post a raw message to\n  curl -H 'Content-Type: message/rfc822' --data-binary @email.eml %s\n", e.Address, e.InboundURL)
 	}
-	fmt.Printf("\nThe CRM's own outcome emails: turn them on with PUT %s (e.g. {\"global\":{\"enabled\":true,\"address\":\"team@example.com\"}});\n", s.URLs[portal.OutcomeSettings])
+	fmt.Printf("\nThe CRM's own outcome emails: turn them on at %s/admin#outcome, or with PUT %s (e.g. {\"global\":{\"enabled\":true,\"address\":\"team@example.com\"}});\n", s.URLs[portal.Pages], s.URLs[portal.OutcomeSettings])
 	fmt.Printf("a finished session's email goes out %s after its end (local Cloud Tasks server %s, queue %s).\n", localstack.DefaultOutcomeDelay, s.Tasks.Addr(), s.OutcomeQueue)
 	fmt.Printf("  %-20s %s (every email the CRM sends; SMTP %s)\n", "Mail web page", s.Mail.Web, s.Mail.SMTP)
 	abs, _ := filepath.Abs(s.SettingsPath)
@@ -277,6 +277,7 @@ func printSummary(s *localstack.Stack, ids []sample, took time.Duration) {
 		fmt.Printf("  %-15s account %s/accounts/%s\n", x.who, s.URLs[portal.Pages], x.accountID)
 		fmt.Printf("  %-15s record  %s/records/%s\n", "", s.URLs[portal.Pages], x.recordID)
 	}
+	fmt.Printf("  %-15s %s/admin (this deployment's portal settings file, outcome emails, users)\n", "Administration", s.URLs[portal.Pages])
 	fmt.Printf("\nCRM page for the portal (display_crm_url): %s\n", s.Settings.DisplayCRMURL)
 	fmt.Printf("  its call and chat adapters stand in for the CCAI Platform tenant %s (CRM_CCAI_TENANT_ORIGIN):\n", s.Adapter.Origin)
 	fmt.Printf("  click their buttons to post the adapters' events for the sample calls and chats\n")
