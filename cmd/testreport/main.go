@@ -2,7 +2,9 @@
 // package's result and the output of every failed or skipped test, and
 // ends with one line "N passed, N failed, N skipped". It exits 1 when a
 // test failed, a package did not build, or (with -no-skip) a test
-// skipped: the emulators are there in CI, so nothing may skip.
+// skipped: the emulators are there in CI, so nothing may skip. The
+// screenshots the browser tests took (their "screenshot: PATH" lines,
+// shared/browsertest) are listed before the last line.
 //
 //	go test -json ./... | go run ./cmd/testreport -no-skip
 package main
@@ -31,7 +33,7 @@ func main() {
 	flag.Parse()
 	output := map[string]*strings.Builder{} // package/test -> output
 	var passed, failed, skipped int
-	var badPackages, skippedTests []string
+	var badPackages, skippedTests, shots []string
 	sc := bufio.NewScanner(os.Stdin)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for sc.Scan() {
@@ -50,6 +52,9 @@ func main() {
 				output[key] = b
 			}
 			b.WriteString(e.Output)
+			if shot, ok := screenshot(e.Output); ok {
+				shots = append(shots, e.Test+": "+shot)
+			}
 		case "pass", "fail", "skip":
 			if e.Test == "" {
 				status := map[string]string{"pass": "ok  ", "fail": "FAIL", "skip": "skip"}[e.Action]
@@ -88,10 +93,24 @@ func main() {
 	if *noSkip && skipped > 0 {
 		fmt.Printf("skipped tests are not allowed here (-no-skip): %s\n", strings.Join(skippedTests, ", "))
 	}
+	if len(shots) > 0 {
+		fmt.Printf("screenshots:\n%s", indent(strings.Join(shots, "\n")))
+	}
 	fmt.Printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped)
 	if failed > 0 || len(badPackages) > 0 || (*noSkip && skipped > 0) {
 		os.Exit(1)
 	}
+}
+
+// screenshot returns the path of a test output line "screenshot: PATH
+// (N bytes)" (shared/browsertest.Screenshot's log line).
+func screenshot(line string) (string, bool) {
+	_, after, ok := strings.Cut(line, "screenshot: ")
+	if !ok {
+		return "", false
+	}
+	path, _, _ := strings.Cut(strings.TrimSpace(after), " (")
+	return path, path != ""
 }
 
 func indent(s string) string {
