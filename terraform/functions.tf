@@ -233,25 +233,8 @@ resource "google_cloudfunctions2_function" "fn" {
     }
   }
 
-  # StorageObject: every object created or overwritten in the CCAI bucket.
-  # Eventarc filters on the bucket only; the code skips objects outside
-  # ccai_folder_path. Failed deliveries are retried for up to 24 hours.
-  dynamic "event_trigger" {
-    for_each = each.value.storage_trigger ? [local.ccai_bucket_name] : []
-    iterator = bucket
-
-    content {
-      event_type            = "google.cloud.storage.object.v1.finalized"
-      retry_policy          = "RETRY_POLICY_RETRY"
-      trigger_region        = local.ccai_bucket_location
-      service_account_email = google_service_account.storage_trigger.email
-
-      event_filters {
-        attribute = "bucket"
-        value     = bucket.value
-      }
-    }
-  }
+  # StorageObject gets the CCAI bucket's objects through a Pub/Sub push
+  # subscription with a dead-letter topic (storage_events.tf).
 
   depends_on = [
     google_project_service.enabled,

@@ -140,13 +140,14 @@ resource "google_pubsub_topic_iam_member" "publisher" {
   member  = google_service_account.fn[each.key].member
 }
 
-# The identity Eventarc delivers the CCAI bucket's events to StorageObject
-# with: it may receive events in the project and invoke that one function.
+# The identity Pub/Sub pushes the CCAI bucket's notifications to
+# StorageObject with (OIDC token, storage_events.tf): it may invoke that one
+# function.
 resource "google_service_account" "storage_trigger" {
   project      = var.project_id
   account_id   = local.service_account_ids["storage-trigger"]
   display_name = "CRM storage trigger"
-  description  = "Eventarc delivers Cloud Storage events from the CCAI bucket to the StorageObject function as this account."
+  description  = "Pub/Sub pushes the CCAI bucket's Cloud Storage notifications to the StorageObject function as this account."
 
   depends_on = [google_project_service.enabled]
 }
