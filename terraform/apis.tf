@@ -30,7 +30,7 @@ resource "google_project_service" "enabled" {
 }
 
 # The project ID, known only once the Cloud Storage API is enabled: the data
-# sources that read Cloud Storage (events.tf, storage.tf) take their project
+# sources that read Cloud Storage (events.tf) take their project
 # from here, so on a first apply they are read after the API is on. Unlike
 # depends_on, a later change to another API does not postpone their reads
 # (which would make their results unknown and replace what uses them).
