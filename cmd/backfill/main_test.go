@@ -178,6 +178,16 @@ func TestReplayDeadLetters(t *testing.T) {
 		}
 	}
 
+	// A dead letter with nothing to process (another event type) is
+	// acknowledged too.
+	foreign, _ := json.Marshal(map[string]any{"messages": []any{map[string]any{
+		"attributes": map[string]string{"eventType": "OBJECT_DELETE", "bucketId": bucket, "objectId": recording}}}})
+	resp, err := http.Post("http://"+emu.PubSub+"/v1/"+tr.DeadLetterTopic+":publish", "application/json", bytes.NewReader(foreign))
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("publish: %v %v", resp, err)
+	}
+	resp.Body.Close()
+
 	// The fault is fixed, but the recording fails once more.
 	t.Setenv("GOOGLE_CLOUD_PROJECT", project)
 	t.Setenv("CRM_CCAI_BUCKET", bucket)
@@ -199,14 +209,14 @@ func TestReplayDeadLetters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if first.Outcomes[ingest.Linked] != 1 || first.processed() != 1 || first.Failed != 1 || first.Skipped != 0 {
-		t.Errorf("first replay: %+v, want the metadata file linked and the recording failed\n%s", first, out.String())
+	if first.Outcomes[ingest.Linked] != 1 || first.processed() != 1 || first.Failed != 1 || first.Skipped != 1 {
+		t.Errorf("first replay: %+v, want the metadata file linked, the recording failed, the deletion skipped\n%s", first, out.String())
 	}
 	second, err := runDeadLetters(ctx, &out, tr.DeadLetters)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if second.Outcomes[ingest.Linked] != 1 || second.processed() != 1 || second.Failed != 0 {
+	if second.Outcomes[ingest.Linked] != 1 || second.processed() != 1 || second.Failed != 0 || second.Skipped != 0 {
 		t.Errorf("second replay: %+v, want the recording linked\n%s", second, out.String())
 	}
 	third, err := runDeadLetters(ctx, &out, tr.DeadLetters)
