@@ -96,8 +96,10 @@ func init() {
 }
 
 // storageObject processes the objects CCAI Platform writes into external
-// storage. A configuration problem returns an error, so the event is
-// retried once it is fixed.
+// storage (the bucket's notifications pushed by Pub/Sub). A configuration
+// problem returns an error, so the message is retried, and after the
+// subscription's last attempt kept on its dead-letter topic for
+// cmd/backfill -dead-letters.
 func storageObject(ctx context.Context, e event.Event) error {
 	h, err := storageHandler()
 	if err != nil {
@@ -115,7 +117,8 @@ var storageHandler = sync.OnceValues(func() (storageobject.Handler, error) {
 	if err != nil {
 		return storageobject.Handler{}, err
 	}
-	return storageobject.Handler{Objects: ingest.Objects{Ingest: *d.ingest(), Blobs: blobs, FolderPath: d.cfg.CCAIFolderPath}}, nil
+	return storageobject.Handler{Bucket: d.cfg.CCAIBucket,
+		Objects: ingest.Objects{Ingest: *d.ingest(), Blobs: blobs, FolderPath: d.cfg.CCAIFolderPath}}, nil
 })
 
 func errIf(cond bool, msg string) error {

@@ -15,9 +15,8 @@ locals {
     "storage.googleapis.com",
     "iam.googleapis.com",
     "secretmanager.googleapis.com",
-    # StorageObject's Cloud Storage trigger, the events topic and the hourly
-    # SweepUnlinked call.
-    "eventarc.googleapis.com",
+    # The CCAI bucket's notifications to StorageObject, the events topic and
+    # the hourly SweepUnlinked call.
     "pubsub.googleapis.com",
     "cloudscheduler.googleapis.com",
     # The queue of the CRM's outcome emails (tasks.tf).
@@ -34,13 +33,4 @@ resource "google_project_service" "enabled" {
   # Other workloads in the project may use these APIs: destroying this
   # configuration must not switch them off.
   disable_on_destroy = false
-}
-
-# The project ID, known only once the Cloud Storage API is enabled: the data
-# source that reads Cloud Storage (storage.tf) takes its project
-# from here, so on a first apply it is read after the API is on. Unlike
-# depends_on, a later change to another API does not postpone its read
-# (which would make its result unknown and replace what uses it).
-resource "terraform_data" "storage_api" {
-  input = google_project_service.enabled["storage.googleapis.com"].project
 }

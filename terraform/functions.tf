@@ -59,14 +59,14 @@ locals {
       schedules_outcome = true
     }
 
-    # Cloud Storage trigger on the bucket CCAI Platform writes into (external
-    # storage): links recordings, transcripts and media to records and applies
-    # session metadata. 540 s is the most an event function may take; a
-    # metadata file (up to 8 MiB) is read into memory.
+    # Gets the notifications of the bucket CCAI Platform writes into
+    # (external storage) from a Pub/Sub push subscription (storage_events.tf):
+    # links recordings, transcripts and media to records and applies session
+    # metadata. 540 s, and the subscription waits 20 s more; a metadata file
+    # (up to 8 MiB) is read into memory.
     StorageObject = {
       description       = "Links the files CCAI Platform writes to external storage to CRM records"
       public            = false
-      storage_trigger   = true
       memory            = "512M"
       timeout           = 540
       concurrency       = 10
@@ -88,7 +88,6 @@ locals {
     # internet_ingress.
     public              = true
     internet_ingress    = false
-    storage_trigger     = false
     firestore_read_only = false
     schedules_outcome   = false
     memory              = var.function_memory
@@ -225,7 +224,7 @@ resource "google_cloudfunctions2_function" "fn" {
     max_instance_count               = var.max_instances
     # Public functions: CCAI Platform calls from the internet and the
     # functions check its credentials themselves (see iam.tf). The others
-    # take only internal traffic (Eventarc, Cloud Scheduler) from their one
+    # take only internal traffic (Pub/Sub push, Cloud Scheduler) from their one
     # invoker, but OutcomeSend (internet_ingress), which only its invoker
     # may call.
     ingress_settings      = each.value.public || each.value.internet_ingress ? "ALLOW_ALL" : "ALLOW_INTERNAL_ONLY"
@@ -261,25 +260,8 @@ resource "google_cloudfunctions2_function" "fn" {
     }
   }
 
-  # StorageObject: every object created or overwritten in the CCAI bucket.
-  # Eventarc filters on the bucket only; the code skips objects outside
-  # ccai_folder_path. Failed deliveries are retried for up to 24 hours.
-  dynamic "event_trigger" {
-    for_each = each.value.storage_trigger ? [local.ccai_bucket_name] : []
-    iterator = bucket
-
-    content {
-      event_type            = "google.cloud.storage.object.v1.finalized"
-      retry_policy          = "RETRY_POLICY_RETRY"
-      trigger_region        = local.ccai_bucket_location
-      service_account_email = google_service_account.storage_trigger.email
-
-      event_filters {
-        attribute = "bucket"
-        value     = bucket.value
-      }
-    }
-  }
+  # StorageObject gets the CCAI bucket's objects through a Pub/Sub push
+  # subscription with a dead-letter topic (storage_events.tf).
 
   lifecycle {
     postcondition {

@@ -146,21 +146,16 @@ resource "google_pubsub_topic_iam_member" "publisher" {
   member  = google_service_account.fn[each.key].member
 }
 
-# The identity Eventarc delivers the CCAI bucket's events to StorageObject
-# with: it may receive events in the project and invoke that one function.
+# The identity Pub/Sub pushes the CCAI bucket's notifications to
+# StorageObject with (OIDC token, storage_events.tf): it may invoke that one
+# function.
 resource "google_service_account" "storage_trigger" {
   project      = var.project_id
   account_id   = local.service_account_ids["storage-trigger"]
   display_name = "CRM storage trigger"
-  description  = "Eventarc delivers Cloud Storage events from the CCAI bucket to the StorageObject function as this account."
+  description  = "Pub/Sub pushes the CCAI bucket's Cloud Storage notifications to the StorageObject function as this account."
 
   depends_on = [google_project_service.enabled]
-}
-
-resource "google_project_iam_member" "trigger_event_receiver" {
-  project = var.project_id
-  role    = "roles/eventarc.eventReceiver"
-  member  = google_service_account.storage_trigger.member
 }
 
 resource "google_cloud_run_service_iam_member" "trigger_invoker" {
@@ -329,11 +324,11 @@ resource "google_service_account_iam_member" "deployer_act_as" {
 }
 
 # IAM grants take effect within a minute or two, not at once, and a service
-# agent (Eventarc's, Cloud Build's) may lack its own roles for minutes after
-# its API is enabled: a function created right after them fails to build,
-# to deploy (secrets), or to get its trigger. The functions wait for this,
-# which waits for every grant and API they use; it waits again whenever an
-# API, an account or a deploying member is added.
+# agent (Cloud Build's) may lack its own roles for minutes after its API is
+# enabled: a function created right after them fails to build or to deploy
+# (secrets), and a bucket notification is refused. The functions and the
+# notification wait for this, which waits for every grant and API they use;
+# it waits again whenever an API, an account or a deploying member is added.
 resource "time_sleep" "grants" {
   create_duration = "120s"
 
@@ -363,9 +358,8 @@ resource "time_sleep" "grants" {
     # token.
     google_cloud_tasks_queue_iam_member.enqueuer,
     google_service_account_iam_member.tasks_invoker_user,
-    # The storage trigger is refused unless the Cloud Storage service agent
-    # may publish and the trigger's account may receive events.
+    # The CCAI bucket's notification is refused unless the Cloud Storage
+    # service agent may publish (storage_events.tf waits for this too).
     google_project_iam_member.storage_agent_publisher,
-    google_project_iam_member.trigger_event_receiver,
   ]
 }

@@ -46,10 +46,6 @@ locals {
   # CCAI bucket: the one created below, or the existing var.ccai_bucket.
   ccai_bucket_name = local.create_ccai_bucket ? google_storage_bucket.ccai[0].name : var.ccai_bucket
 
-  # Eventarc triggers run in the bucket's location ("us-central1", or a
-  # multi-region such as "us"); the API reports it in upper case.
-  ccai_bucket_location = lower(local.create_ccai_bucket ? var.region : data.google_storage_bucket.ccai[0].location)
-
   # The code trims slashes too; "" is the bucket's root.
   ccai_folder_path = trim(var.ccai_folder_path, "/")
 }
@@ -95,15 +91,6 @@ resource "google_storage_bucket" "ccai" {
   }
 
   depends_on = [google_project_service.enabled]
-}
-
-# An existing bucket (ccai_bucket set): read for its location only. Eventarc
-# needs the bucket in this project (var.project_id).
-data "google_storage_bucket" "ccai" {
-  count = local.create_ccai_bucket ? 0 : 1
-
-  name    = var.ccai_bucket
-  project = terraform_data.storage_api.output
 }
 
 # The account to enter in the CCAI Platform portal's external storage

@@ -247,6 +247,7 @@ func printSummary(s *localstack.Stack, ids []sample, took time.Duration) {
 	fmt.Printf("  %-20s http://%s/storage/v1/ (STORAGE_EMULATOR_HOST)\n", "Storage emulator", s.GCSHost)
 	fmt.Printf("\nExternal storage: write CCAI Platform's files into bucket %s (e.g. ujet-voice-recordings/call-1001.mp3);\n", s.CCAIBucket)
 	fmt.Printf("they reach StorageObject within about a second. Uploads go to bucket %s.\n", s.AttachmentsBucket)
+	fmt.Printf("Notifications StorageObject failed 5 times wait on %s:\n  replay them with scripts/backfill -dead-letters %s\n", s.Trigger.DeadLetters, s.Trigger.DeadLetters)
 	if e := s.Settings.SessionOutcomeEmail; e != nil {
 		fmt.Printf("\nSession outcome emails (address %s): post a raw message to\n  curl -H 'Content-Type: message/rfc822' --data-binary @email.eml %s\n", e.Address, e.InboundURL)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/cloudevents/sdk-go/v2/event"
@@ -70,6 +71,96 @@ func TestHandleEvent(t *testing.T) {
 		t.Fatalf("record of chat:135 before its event: %q %v", id, err)
 	}
 	if err := send(json.RawMessage(`{"bucket": "` + bucket + `", "name": "` + name + `", "size": "10", "contentType": "application/json"}`)); err != nil {
+		t.Fatal(err)
+	}
+	id, err := store.RecordOfSession(ctx, "chat:135")
+	if err != nil || id == "" {
+		t.Fatalf("record of chat:135: %q %v, want the one its metadata made", id, err)
+	}
+	if atts, err := store.Attachments(ctx, id); err != nil || len(atts) != 1 || atts[0].Object != name {
+		t.Errorf("attachments: %+v %v, want the metadata file", atts, err)
+	}
+}
+
+// Through the bucket's Pub/Sub notifications (the push subscription of
+// terraform/storage_events.tf and of the local stack), the functions
+// framework hands the handler a Pub/Sub CloudEvent whose message is the
+// Cloud Storage notification: the object it carries is processed like a
+// storage event's. Other event types, other buckets and messages without
+// an object are acknowledged (nil) and store nothing.
+func TestHandleNotification(t *testing.T) {
+	emu := testenv.All(t)
+	ctx := context.Background()
+	project := testenv.Project()
+	bucket := project + "-ccai"
+	if err := localstack.CreateBucket(ctx, emu.GCS, project, bucket); err != nil {
+		t.Fatal(err)
+	}
+	blobs, err := gcpstorage.Open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer blobs.Close()
+	store, err := gcpfirestore.Open(ctx, project, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	c, err := localstack.NewStorageClient(ctx, emu.GCS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	const name = "ujet-metadata/chat-135.json"
+	w := c.Bucket(bucket).Object(name).NewWriter(ctx)
+	w.ContentType = "application/json"
+	w.Write(testenv.Fixture(t, "metadata/chat-135.json"))
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	logs := &testenv.Logs{}
+	h := storageobject.Handler{Bucket: bucket, Objects: ingest.Objects{Blobs: blobs,
+		Ingest: ingest.Service{Store: store, PhoneRegion: "US", Log: slog.New(slog.NewTextHandler(logs, nil))}}}
+	object := `{"kind":"storage#object","bucket":"` + bucket + `","name":"` + name + `","size":"10","contentType":"application/json","generation":"7"}`
+	send := func(attrs map[string]string, data string) error {
+		t.Helper()
+		e := event.New()
+		e.SetID("42")
+		e.SetType("google.cloud.pubsub.topic.v1.messagePublished")
+		e.SetSource("//pubsub.googleapis.com/projects/" + project + "/topics/ccai-objects")
+		// As functions-framework-go builds it from a push request.
+		msg := map[string]any{"message": map[string]any{"@type": "type.googleapis.com/google.pubusb.v1.PubsubMessage",
+			"data": []byte(data), "attributes": attrs, "messageId": "42", "publishTime": "2026-12-03T10:00:00Z"}}
+		if err := e.SetData(event.ApplicationJSON, msg); err != nil {
+			t.Fatal(err)
+		}
+		return h.HandleEvent(ctx, e)
+	}
+	attrs := func(eventType, bkt string) map[string]string {
+		return map[string]string{"eventType": eventType, "bucketId": bkt, "objectId": name,
+			"objectGeneration": "7", "payloadFormat": "JSON_API_V1", "eventTime": "2026-12-03T10:00:00Z"}
+	}
+	for _, skip := range []struct {
+		attrs map[string]string
+		data  string
+	}{
+		{attrs("OBJECT_DELETE", bucket), object},
+		{attrs("OBJECT_FINALIZE", "another-bucket"), strings.Replace(object, bucket, "another-bucket", 1)},
+		{attrs("OBJECT_FINALIZE", bucket), "not json"},
+		{attrs("OBJECT_FINALIZE", bucket), `{"kind":"storage#object"}`},
+		{nil, ""},
+	} {
+		if err := send(skip.attrs, skip.data); err != nil {
+			t.Errorf("%v %q: %v, want acknowledged", skip.attrs, skip.data, err)
+		}
+	}
+	if id, err := store.RecordOfSession(ctx, "chat:135"); err != nil || id != "" {
+		t.Fatalf("record of chat:135 after notifications to skip: %q %v", id, err)
+	}
+	if n := strings.Count(logs.String(), "storage event skipped"); n != 5 {
+		t.Errorf("%d skips logged, want 5:\n%s", n, logs.String())
+	}
+	if err := send(attrs("OBJECT_FINALIZE", bucket), object); err != nil {
 		t.Fatal(err)
 	}
 	id, err := store.RecordOfSession(ctx, "chat:135")

@@ -1,5 +1,6 @@
 // Package gcppubsub publishes the CRM's events on a Pub/Sub topic
-// (crm.Events). It is the only package that imports the Pub/Sub SDK. With
+// (crm.Events) and pulls messages for replays (Subscription). It is the
+// only package that imports the Pub/Sub SDK. With
 // PUBSUB_EMULATOR_HOST set the SDK talks to the emulator.
 package gcppubsub
 

@@ -241,7 +241,7 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		}
 	}
 	eventsProject, eventsTopicName, _ := strings.Cut(o.GCSEvents, "/")
-	s.Trigger, err = StartStorageTrigger(ctx, s.PubSubHost, eventsProject, eventsTopicName, s.CCAIBucket, s.URLs[portal.StorageObject], prefixed(o.Log, "storage-trigger"))
+	s.Trigger, err = StartStorageTrigger(ctx, s.PubSubHost, eventsProject, eventsTopicName, s.URLs[portal.StorageObject], prefixed(o.Log, "storage-trigger"))
 	if err != nil {
 		return nil, err
 	}
