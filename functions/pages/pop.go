@@ -64,9 +64,6 @@ func (s *Server) open(w http.ResponseWriter, r *http.Request, user string) {
 		s.fail(w, r, user, err, "/")
 		return
 	}
-	if o.Record == nil && o.Temporary && len(o.Records) > 0 {
-		o.Record = &o.Records[0] // the temporary account's record, opened again
-	}
 	if o.Record != nil {
 		http.Redirect(w, r, "/records/"+url.PathEscape(o.Record.ID), http.StatusSeeOther)
 		return

@@ -160,7 +160,7 @@ func TestOpen(t *testing.T) {
 		t.Fatalf("again: %+v %v", again, err)
 	}
 	// the temporary account holds the number now: found by phone
-	if !again.Temporary || again.Created || len(again.Records) != 1 || again.Records[0].ID != first.Record.ID {
+	if !again.Temporary || again.Created || len(again.Records) != 1 || again.Record == nil || again.Record.ID != first.Record.ID {
 		t.Errorf("again: %+v", again)
 	}
 	// no phone, or none that is a number: the pop key alone keeps it one

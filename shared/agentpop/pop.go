@@ -189,7 +189,9 @@ func plusOf(v string) string {
 // phone) with its records, or, when the contact is not found, the
 // temporary account and the record made for it (Record; Created when
 // this opening made them). Temporary: the account is a temporary one
-// (made by this pop or an earlier one).
+// (made by this pop or an earlier one), and Record is its newest record
+// however it was found: a pop opened again shows the record the first
+// opening made.
 type Opened struct {
 	Account   crm.Account
 	Records   []crm.Record
@@ -265,5 +267,9 @@ func (s *Service) opened(ctx context.Context, a crm.Account) (Opened, error) {
 	if err != nil {
 		return Opened{}, err
 	}
-	return Opened{Account: a, Records: recs, Temporary: a.Custom[TemporaryField] == "true"}, nil
+	o := Opened{Account: a, Records: recs, Temporary: a.Custom[TemporaryField] == "true"}
+	if o.Temporary && len(recs) > 0 {
+		o.Record = &recs[0] // newest first
+	}
+	return o, nil
 }
