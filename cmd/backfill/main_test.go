@@ -77,6 +77,15 @@ func TestBackfill(t *testing.T) {
 	if want := (map[ingest.Outcome]int{ingest.Linked: 2, ingest.Unrecognised: 1}); !equal(second, want) {
 		t.Errorf("second run: got %v, want %v", second, want)
 	}
+	wantOneRecordWithTwoFiles(t, project)
+}
+
+// wantOneRecordWithTwoFiles checks that project's Firestore holds one
+// record, the one the metadata file made, with two attachments: the
+// recording and the metadata file, once each.
+func wantOneRecordWithTwoFiles(t *testing.T, project string) {
+	t.Helper()
+	ctx := context.Background()
 	fs, err := firestore.NewClient(ctx, project)
 	if err != nil {
 		t.Fatal(err)
@@ -84,7 +93,7 @@ func TestBackfill(t *testing.T) {
 	defer fs.Close()
 	recs, err := fs.Collection("records").Documents(ctx).GetAll()
 	if err != nil || len(recs) != 1 {
-		t.Fatalf("records: %d %v, want 1", len(recs), err)
+		t.Fatalf("records: %d %v, want the one the metadata file made", len(recs), err)
 	}
 	atts, err := recs[0].Ref.Collection("attachments").Documents(ctx).GetAll()
 	if err != nil || len(atts) != 2 {
@@ -223,20 +232,7 @@ func TestReplayDeadLetters(t *testing.T) {
 	if err != nil || third.processed()+third.Failed+third.Skipped != 0 {
 		t.Errorf("third replay: %+v %v, want nothing left", third, err)
 	}
-
-	fs, err := firestore.NewClient(ctx, project)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fs.Close()
-	recs, err := fs.Collection("records").Documents(ctx).GetAll()
-	if err != nil || len(recs) != 1 {
-		t.Fatalf("records: %d %v, want the one the metadata file made", len(recs), err)
-	}
-	atts, err := recs[0].Ref.Collection("attachments").Documents(ctx).GetAll()
-	if err != nil || len(atts) != 2 {
-		t.Errorf("attachments: %d %v, want the recording and the metadata file", len(atts), err)
-	}
+	wantOneRecordWithTwoFiles(t, project)
 }
 
 // failing fails the processing of one object.

@@ -18,15 +18,17 @@ import (
 	"example.com/crm/shared/testenv"
 )
 
-// The handler decodes the storage event and hands its object to the
-// ingest service (whose rules shared/ingest tests): a metadata file makes
-// its session's record; an event without an object is acknowledged and
-// stores nothing.
-func TestHandleEvent(t *testing.T) {
+// name is chat 135's metadata file, which chatMetadataInBucket writes.
+const name = "ujet-metadata/chat-135.json"
+
+// chatMetadataInBucket makes a CCAI bucket on the emulator holding chat
+// 135's metadata file (name), and opens the stores the handler uses.
+func chatMetadataInBucket(t *testing.T) (project, bucket string, blobs *gcpstorage.Store, store *gcpfirestore.Store) {
+	t.Helper()
 	emu := testenv.All(t)
 	ctx := context.Background()
-	project := testenv.Project()
-	bucket := project + "-ccai"
+	project = testenv.Project()
+	bucket = project + "-ccai"
 	if err := localstack.CreateBucket(ctx, emu.GCS, project, bucket); err != nil {
 		t.Fatal(err)
 	}
@@ -34,24 +36,33 @@ func TestHandleEvent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer blobs.Close()
-	store, err := gcpfirestore.Open(ctx, project, "")
+	t.Cleanup(func() { blobs.Close() })
+	store, err = gcpfirestore.Open(ctx, project, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer store.Close()
+	t.Cleanup(func() { store.Close() })
 	c, err := localstack.NewStorageClient(ctx, emu.GCS)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	const name = "ujet-metadata/chat-135.json"
 	w := c.Bucket(bucket).Object(name).NewWriter(ctx)
 	w.ContentType = "application/json"
 	w.Write(testenv.Fixture(t, "metadata/chat-135.json"))
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
+	return project, bucket, blobs, store
+}
+
+// The handler decodes the storage event and hands its object to the
+// ingest service (whose rules shared/ingest tests): a metadata file makes
+// its session's record; an event without an object is acknowledged and
+// stores nothing.
+func TestHandleEvent(t *testing.T) {
+	ctx := context.Background()
+	_, bucket, blobs, store := chatMetadataInBucket(t)
 	h := storageobject.Handler{Objects: ingest.Objects{Blobs: blobs,
 		Ingest: ingest.Service{Store: store, PhoneRegion: "US", Log: slog.New(slog.NewTextHandler(io.Discard, nil))}}}
 	send := func(data any) error {
@@ -89,35 +100,8 @@ func TestHandleEvent(t *testing.T) {
 // storage event's. Other event types, other buckets and messages without
 // an object are acknowledged (nil) and store nothing.
 func TestHandleNotification(t *testing.T) {
-	emu := testenv.All(t)
 	ctx := context.Background()
-	project := testenv.Project()
-	bucket := project + "-ccai"
-	if err := localstack.CreateBucket(ctx, emu.GCS, project, bucket); err != nil {
-		t.Fatal(err)
-	}
-	blobs, err := gcpstorage.Open(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer blobs.Close()
-	store, err := gcpfirestore.Open(ctx, project, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	c, err := localstack.NewStorageClient(ctx, emu.GCS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	const name = "ujet-metadata/chat-135.json"
-	w := c.Bucket(bucket).Object(name).NewWriter(ctx)
-	w.ContentType = "application/json"
-	w.Write(testenv.Fixture(t, "metadata/chat-135.json"))
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	project, bucket, blobs, store := chatMetadataInBucket(t)
 	logs := &testenv.Logs{}
 	h := storageobject.Handler{Bucket: bucket, Objects: ingest.Objects{Blobs: blobs,
 		Ingest: ingest.Service{Store: store, PhoneRegion: "US", Log: slog.New(slog.NewTextHandler(logs, nil))}}}
