@@ -28,6 +28,8 @@ func TestStorageDeadLetterReplay(t *testing.T) {
 	s, _ := startStack(t, localstack.Options{
 		Auth: auth.Config{Method: auth.MethodCustomHeader, HeaderName: "X-Api-Key", APIKeys: []string{"e2e-key-0123456789abcdef"}},
 		Env:  []string{"CRM_REQUEST_TIMEOUT=1h"}, // refused at start: every function is unconfigured
+		// dead-lettered after 5 failed deliveries, about 5 s
+		TriggerMaxDeliveryAttempts: localstack.MinTriggerMaxDeliveryAttempts,
 	})
 	ctx := context.Background()
 	id := uniqueID(t)

@@ -149,7 +149,7 @@ func TestReplayDeadLetters(t *testing.T) {
 	}))
 	defer down.Close()
 	eventsProject, topic, _ := strings.Cut(emu.GCSEvents, "/")
-	tr, err := localstack.StartStorageTrigger(ctx, emu.PubSub, eventsProject, topic, down.URL, nil)
+	tr, err := localstack.StartStorageTrigger(ctx, emu.PubSub, eventsProject, topic, down.URL, localstack.MinTriggerMaxDeliveryAttempts, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,13 +177,13 @@ func TestReplayDeadLetters(t *testing.T) {
 	}
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(200 * time.Millisecond) {
 		mu.Lock()
-		done := attempts[recording] >= localstack.TriggerMaxDeliveryAttempts && attempts[metadataFile] >= localstack.TriggerMaxDeliveryAttempts
+		done := attempts[recording] >= localstack.MinTriggerMaxDeliveryAttempts && attempts[metadataFile] >= localstack.MinTriggerMaxDeliveryAttempts
 		mu.Unlock()
 		if done {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("deliveries: %v, want %d of each", attempts, localstack.TriggerMaxDeliveryAttempts)
+			t.Fatalf("deliveries: %v, want %d of each", attempts, localstack.MinTriggerMaxDeliveryAttempts)
 		}
 	}
 

@@ -71,6 +71,10 @@ type Options struct {
 	OutcomeDelay       time.Duration
 	OutcomeRetry       time.Duration
 	OutcomeMaxAttempts int
+	// TriggerMaxDeliveryAttempts is how many times the storage trigger
+	// delivers a notification before it dead-letters it
+	// (DefaultTriggerMaxDeliveryAttempts when 0).
+	TriggerMaxDeliveryAttempts int
 	// Env adds environment variables to every function.
 	Env []string
 	// Log receives the children's output (io.Discard when nil).
@@ -241,7 +245,10 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		}
 	}
 	eventsProject, eventsTopicName, _ := strings.Cut(o.GCSEvents, "/")
-	s.Trigger, err = StartStorageTrigger(ctx, s.PubSubHost, eventsProject, eventsTopicName, s.URLs[portal.StorageObject], prefixed(o.Log, "storage-trigger"))
+	if o.TriggerMaxDeliveryAttempts == 0 {
+		o.TriggerMaxDeliveryAttempts = DefaultTriggerMaxDeliveryAttempts
+	}
+	s.Trigger, err = StartStorageTrigger(ctx, s.PubSubHost, eventsProject, eventsTopicName, s.URLs[portal.StorageObject], o.TriggerMaxDeliveryAttempts, prefixed(o.Log, "storage-trigger"))
 	if err != nil {
 		return nil, err
 	}

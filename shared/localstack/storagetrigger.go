@@ -11,10 +11,18 @@ import (
 	"time"
 )
 
-// TriggerMaxDeliveryAttempts is how many times the local push subscription
-// delivers a message before it forwards it to its dead-letter topic (the
-// least Pub/Sub allows; Terraform sets more).
-const TriggerMaxDeliveryAttempts = 5
+// How many times the local push subscription delivers a message before it
+// forwards it to its dead-letter topic: DefaultTriggerMaxDeliveryAttempts
+// (about 20 s of re-pushes, a second apart: a function busy with a
+// transaction contended by the other files of the same session, or
+// slowed by a loaded machine, gets them all in time) unless a stack's
+// options say otherwise; MinTriggerMaxDeliveryAttempts is the least
+// Pub/Sub allows, for tests of dead-lettering. Terraform sets 100, with
+// backoff.
+const (
+	DefaultTriggerMaxDeliveryAttempts = 20
+	MinTriggerMaxDeliveryAttempts     = 5
+)
 
 // Trigger is the local storage trigger, made as in the cloud
 // (terraform/storage_events.tf): the bucket's notifications topic (where
@@ -45,11 +53,11 @@ type Trigger struct {
 // subscription, and a push subscription of topic to target (the storage
 // function's URL; it must serve every path under it, as a function
 // started with FUNCTION_TARGET does) that forwards a message to the
-// dead-letter topic after TriggerMaxDeliveryAttempts failed deliveries
+// dead-letter topic after maxAttempts failed deliveries (5 to 100)
 // (any answer but 2xx; the emulator re-pushes about once a second). The
 // names get a random suffix, so that several stacks can share the
 // notifications topic. ctx bounds the set-up only; Stop deletes them.
-func StartStorageTrigger(ctx context.Context, pubsubAddr, project, topic, target string, log io.Writer) (*Trigger, error) {
+func StartStorageTrigger(ctx context.Context, pubsubAddr, project, topic, target string, maxAttempts int, log io.Writer) (*Trigger, error) {
 	if log == nil {
 		log = io.Discard
 	}
@@ -79,7 +87,7 @@ func StartStorageTrigger(ctx context.Context, pubsubAddr, project, topic, target
 			"topic":              topicName,
 			"pushConfig":         map[string]any{"pushEndpoint": endpoint},
 			"ackDeadlineSeconds": 600,
-			"deadLetterPolicy":   map[string]any{"deadLetterTopic": t.DeadLetterTopic, "maxDeliveryAttempts": TriggerMaxDeliveryAttempts},
+			"deadLetterPolicy":   map[string]any{"deadLetterTopic": t.DeadLetterTopic, "maxDeliveryAttempts": maxAttempts},
 			// No retryPolicy: with one (even 1 s to 2 s) the emulator
 			// stalls re-pushes for a minute or more after the third
 			// attempt; without, it re-pushes about once a second.

@@ -28,7 +28,7 @@ type push struct {
 
 // The trigger pushes the bucket's notifications to the function's URL (a
 // path naming the topic) as Pub/Sub push requests; a message the function
-// keeps failing is delivered TriggerMaxDeliveryAttempts times, then kept
+// keeps failing is delivered MinTriggerMaxDeliveryAttempts times, then kept
 // on the dead-letter subscription with its attributes and data. Stop
 // deletes what the trigger made.
 func TestStorageTrigger(t *testing.T) {
@@ -64,7 +64,7 @@ func TestStorageTrigger(t *testing.T) {
 	}))
 	defer fn.Close()
 	eventsProject, topic, _ := strings.Cut(emu.GCSEvents, "/")
-	tr, err := StartStorageTrigger(ctx, emu.PubSub, eventsProject, topic, fn.URL, nil)
+	tr, err := StartStorageTrigger(ctx, emu.PubSub, eventsProject, topic, fn.URL, MinTriggerMaxDeliveryAttempts, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,8 +101,8 @@ func TestStorageTrigger(t *testing.T) {
 	if err := json.Unmarshal(ok[0].Message.Data, &obj); err != nil || obj.Bucket != bucket || obj.Name != "ok/call-1.mp3" || obj.Size != "9" {
 		t.Errorf("data %s: %+v %v", ok[0].Message.Data, obj, err)
 	}
-	if n := len(pushes["fail/call-2.mp3"]); n != TriggerMaxDeliveryAttempts {
-		t.Errorf("failing object pushed %d times, want %d", n, TriggerMaxDeliveryAttempts)
+	if n := len(pushes["fail/call-2.mp3"]); n != MinTriggerMaxDeliveryAttempts {
+		t.Errorf("failing object pushed %d times, want %d", n, MinTriggerMaxDeliveryAttempts)
 	}
 	if len(dead) != 1 || dead[0].Attributes["objectId"] != "fail/call-2.mp3" || dead[0].Attributes["eventType"] != "OBJECT_FINALIZE" ||
 		!bytes.Contains(dead[0].Data, []byte(`"name":"fail/call-2.mp3"`)) {
