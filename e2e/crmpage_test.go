@@ -33,11 +33,12 @@ type crmPageState struct {
 	}
 }
 
+// A record frame may be between documents (no documentElement yet).
 const crmPageStateJS = `JSON.stringify({shown: document.getElementById('records').dataset.shown || '',
 	who: document.getElementById('who').textContent, ignored: document.getElementById('ignored').dataset.count,
 	frames: Array.from(document.querySelectorAll('iframe.record')).map(f => ({session: f.dataset.session, hidden: f.hidden,
-		mark: (f.contentDocument && f.contentDocument.documentElement.dataset.mark) || '',
-		text: (f.contentDocument && f.contentDocument.body) ? f.contentDocument.body.innerText : ''}))})`
+		mark: f.contentDocument?.documentElement?.dataset.mark || '',
+		text: f.contentDocument?.body?.innerText || ''}))})`
 
 // waitCRMPage waits until the CRM page's state satisfies ok and returns
 // it.
