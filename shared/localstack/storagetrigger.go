@@ -21,7 +21,10 @@ import (
 // backoff.
 const (
 	DefaultTriggerMaxDeliveryAttempts = 20
-	MinTriggerMaxDeliveryAttempts     = 5
+	// localAckDeadlineSeconds is the local push subscription's ack
+	// deadline (see StartStorageTrigger).
+	localAckDeadlineSeconds       = 15
+	MinTriggerMaxDeliveryAttempts = 5
 )
 
 // Trigger is the local storage trigger, made as in the cloud
@@ -84,9 +87,14 @@ func StartStorageTrigger(ctx context.Context, pubsubAddr, project, topic, target
 		{t.DeadLetterTopic, struct{}{}},
 		{t.DeadLetters, map[string]any{"topic": t.DeadLetterTopic, "ackDeadlineSeconds": 600, "messageRetentionDuration": "604800s"}},
 		{t.Subscription, map[string]any{
-			"topic":              topicName,
-			"pushConfig":         map[string]any{"pushEndpoint": endpoint},
-			"ackDeadlineSeconds": 600,
+			"topic":      topicName,
+			"pushConfig": map[string]any{"pushEndpoint": endpoint},
+			// Short, unlike the cloud's 560 s: the emulator sometimes loses
+			// a push's answer (its log shows Netty buffer leaks), and the
+			// message then waits for its ack deadline before it is pushed
+			// again. Local processing takes milliseconds, and a second
+			// delivery of an object changes nothing (shared/ingest).
+			"ackDeadlineSeconds": localAckDeadlineSeconds,
 			"deadLetterPolicy":   map[string]any{"deadLetterTopic": t.DeadLetterTopic, "maxDeliveryAttempts": maxAttempts},
 			// No retryPolicy: with one (even 1 s to 2 s) the emulator
 			// stalls re-pushes for a minute or more after the third
