@@ -20,16 +20,7 @@ func TestOperationCounts(t *testing.T) {
 	}
 	defer s.Close()
 	a := crm.Account{Name: "Cost", Phones: []crm.Phone{{Raw: "+12223334444", E164: "+12223334444"}}, Emails: []string{"cost@example.com"}}
-	measure := func(name string, wantReads, wantWrites int64, fn func(ctx context.Context) error) {
-		t.Helper()
-		ctx, c := dbcost.WithCounter(context.Background())
-		if err := fn(ctx); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if c.Reads() != wantReads || c.Writes() != wantWrites {
-			t.Errorf("%s: got %d reads and %d writes, want %d and %d", name, c.Reads(), c.Writes(), wantReads, wantWrites)
-		}
-	}
+	measure := costMeasurer(t)
 	var acc crm.Account
 	measure("create a new account (2 keys)", 2, 3, func(ctx context.Context) (err error) {
 		acc, _, err = s.CreateAccount(ctx, a)
@@ -84,4 +75,20 @@ func TestOperationCounts(t *testing.T) {
 		_, _, err := s.AddComment(ctx, rec.ID, crm.Comment{Body: "hi"})
 		return err
 	})
+}
+
+// costMeasurer returns measure(name, wantReads, wantWrites, fn): it runs
+// fn with a dbcost counter and checks the document reads and writes it
+// cost.
+func costMeasurer(t *testing.T) func(name string, wantReads, wantWrites int64, fn func(ctx context.Context) error) {
+	return func(name string, wantReads, wantWrites int64, fn func(ctx context.Context) error) {
+		t.Helper()
+		ctx, c := dbcost.WithCounter(context.Background())
+		if err := fn(ctx); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if c.Reads() != wantReads || c.Writes() != wantWrites {
+			t.Errorf("%s: got %d reads and %d writes, want %d and %d", name, c.Reads(), c.Writes(), wantReads, wantWrites)
+		}
+	}
 }

@@ -6,7 +6,6 @@ import (
 
 	"example.com/crm/shared/agentpop"
 	"example.com/crm/shared/crm"
-	"example.com/crm/shared/dbcost"
 	"example.com/crm/shared/gcpfirestore"
 	"example.com/crm/shared/testenv"
 )
@@ -23,16 +22,7 @@ func TestPopCost(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	measure := func(name string, wantReads, wantWrites int64, fn func(ctx context.Context) error) {
-		t.Helper()
-		ctx, c := dbcost.WithCounter(context.Background())
-		if err := fn(ctx); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if c.Reads() != wantReads || c.Writes() != wantWrites {
-			t.Errorf("%s: got %d reads and %d writes, want %d and %d", name, c.Reads(), c.Writes(), wantReads, wantWrites)
-		}
-	}
+	measure := costMeasurer(t)
 	a := crm.Account{Name: "Temporary account", Phones: []crm.Phone{usPhone(t, "4155550134")}}
 	open := func(ctx context.Context) error {
 		_, _, _, err := s.OpenPop(ctx, "open:cost", a, crm.Record{Subject: "Screen pop"})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"example.com/crm/shared/dbcost"
 	"example.com/crm/shared/gcpfirestore"
 	"example.com/crm/shared/signin"
 	"example.com/crm/shared/signin/signintest"
@@ -27,16 +26,7 @@ func TestSessionsCost(t *testing.T) {
 	}
 	defer s.Close()
 	sessions := s.Sessions()
-	measure := func(name string, wantReads, wantWrites int64, fn func(ctx context.Context) error) {
-		t.Helper()
-		ctx, c := dbcost.WithCounter(context.Background())
-		if err := fn(ctx); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if c.Reads() != wantReads || c.Writes() != wantWrites {
-			t.Errorf("%s: got %d reads and %d writes, want %d and %d", name, c.Reads(), c.Writes(), wantReads, wantWrites)
-		}
-	}
+	measure := costMeasurer(t)
 	measure("generation of a user never bumped", 1, 0, func(ctx context.Context) error {
 		_, err := sessions.Generation(ctx, "ann@example.com")
 		return err
