@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -16,21 +15,8 @@ import (
 	"example.com/crm/shared/ccaiplayer"
 	"example.com/crm/shared/localstack"
 	"example.com/crm/shared/portal"
+	"example.com/crm/shared/testenv"
 )
-
-// serveOn serves h on host (a loopback address such as 127.0.0.2: another
-// site than the CRM's 127.0.0.1) and returns its base URL.
-func serveOn(t *testing.T, host string, h http.Handler) string {
-	t.Helper()
-	l, err := net.Listen("tcp", host+":0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: h}
-	go srv.Serve(l)
-	t.Cleanup(func() { srv.Close() })
-	return "http://" + l.Addr().String()
-}
 
 func htmlPage(body string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -56,7 +42,7 @@ func TestBrowserFramingRefusedForForeignOrigin(t *testing.T) {
 		}
 		htmlPage(`<iframe src="`+src+`" width="450" height="600"></iframe>`)(w, r)
 	}))
-	foreign = serveOn(t, "127.0.0.2", mux)
+	foreign = testenv.ServeOn(t, "127.0.0.2", mux)
 	for _, c := range []struct {
 		page, wantFrame string
 	}{

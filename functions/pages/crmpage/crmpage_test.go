@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -17,6 +16,7 @@ import (
 
 	"example.com/crm/functions/pages/crmpage"
 	"example.com/crm/shared/browsertest"
+	"example.com/crm/shared/testenv"
 )
 
 // signedIn is a Signin whose user is always signed in, with a fixed CSRF
@@ -56,18 +56,6 @@ func (j *journal) Handle(_ context.Context, user string, raw []byte) (crmpage.Sh
 	return crmpage.Show{RecordURL: j.base + "/records/r" + string(ev.Data.ChatID), Session: "chat:" + string(ev.Data.ChatID), Who: "Customer of chat " + string(ev.Data.ChatID)}, nil
 }
 
-func serve(t *testing.T, host string, h http.Handler) string {
-	t.Helper()
-	l, err := net.Listen("tcp", host+":0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: h}
-	go srv.Serve(l)
-	t.Cleanup(func() { srv.Close() })
-	return "http://" + l.Addr().String()
-}
-
 // The CRM page in a browser: it hosts the tenant's adapters with the
 // documented permissions; a stand-in chat adapter (another site) posts
 // the documented events, and a frame of a third site posts one too, which
@@ -92,10 +80,10 @@ func TestCRMPageFollowsTheAdapters(t *testing.T) {
 	})
 	crmMux.Handle("/crm", page)
 	crmMux.Handle("/crm/", page)
-	crm := serve(t, "127.0.0.1", crmMux)
+	crm := testenv.ServeOn(t, "127.0.0.1", crmMux)
 	j.base = crm
 
-	foreign := serve(t, "127.0.0.2", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	foreign := testenv.ServeOn(t, "127.0.0.2", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, `<!doctype html><script>setTimeout(function(){window.top.postMessage(JSON.stringify({type:"New_Chat",data:{chat_id:99}}),"*")},300)</script>`)
 	}))
 	events := []string{
@@ -105,7 +93,7 @@ func TestCRMPageFollowsTheAdapters(t *testing.T) {
 		`{"type":"CRM_Record_Pop","data":{"recordUrl":"https://evil.example/records/x"}}`,
 	}
 	script, _ := json.Marshal(events)
-	tenant = serve(t, "localhost", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	tenant = testenv.ServeOn(t, "localhost", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body := `<!doctype html><p>adapter ` + r.URL.Query().Get("type") + `</p>`
 		if r.URL.Query().Get("type") == "chat" && r.URL.Query().Get("from") == "custom" {
 			body += `<script>var ev=` + string(script) + `;ev.forEach(function(e,i){setTimeout(function(){window.parent.postMessage(e,"*")},700+400*i)})</script>`
