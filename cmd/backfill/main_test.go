@@ -37,11 +37,7 @@ func TestBackfill(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	meta := testenv.Fixture(t, "metadata/call-1418.json")
-	var m map[string]any
-	json.Unmarshal(meta, &m)
-	delete(m, "out_ticket_id")
-	meta, _ = json.Marshal(m)
+	meta := metadataWithoutTicket(t)
 	for name, data := range map[string][]byte{
 		"ccaip/ujet-voice-recordings/call-1418.mp3": []byte("ID3 audio"),
 		"ccaip/ujet-metadata/call-1418.json":        meta,
@@ -78,6 +74,22 @@ func TestBackfill(t *testing.T) {
 		t.Errorf("second run: got %v, want %v", second, want)
 	}
 	wantOneRecordWithTwoFiles(t, project)
+}
+
+// metadataWithoutTicket is call 1418's metadata file without its
+// out_ticket_id: a session only the metadata file makes known.
+func metadataWithoutTicket(t *testing.T) []byte {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(testenv.Fixture(t, "metadata/call-1418.json"), &m); err != nil {
+		t.Fatal(err)
+	}
+	delete(m, "out_ticket_id")
+	meta, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return meta
 }
 
 // wantOneRecordWithTwoFiles checks that project's Firestore holds one
@@ -160,11 +172,7 @@ func TestReplayDeadLetters(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	meta := testenv.Fixture(t, "metadata/call-1418.json")
-	var m map[string]any
-	json.Unmarshal(meta, &m)
-	delete(m, "out_ticket_id")
-	meta, _ = json.Marshal(m)
+	meta := metadataWithoutTicket(t)
 	for _, f := range []struct {
 		name string
 		data []byte
