@@ -56,6 +56,20 @@ func chatMetadataInBucket(t *testing.T) (project, bucket string, blobs *gcpstora
 	return project, bucket, blobs, store
 }
 
+// wantRecordOfChat135 checks that chat 135's metadata file made its
+// session's record and is attached to it.
+func wantRecordOfChat135(t *testing.T, store *gcpfirestore.Store) {
+	t.Helper()
+	ctx := context.Background()
+	id, err := store.RecordOfSession(ctx, "chat:135")
+	if err != nil || id == "" {
+		t.Fatalf("record of chat:135: %q %v, want the one its metadata made", id, err)
+	}
+	if atts, err := store.Attachments(ctx, id); err != nil || len(atts) != 1 || atts[0].Object != name {
+		t.Errorf("attachments: %+v %v, want the metadata file", atts, err)
+	}
+}
+
 // The handler decodes the storage event and hands its object to the
 // ingest service (whose rules shared/ingest tests): a metadata file makes
 // its session's record; an event without an object is acknowledged and
@@ -84,13 +98,7 @@ func TestHandleEvent(t *testing.T) {
 	if err := send(json.RawMessage(`{"bucket": "` + bucket + `", "name": "` + name + `", "size": "10", "contentType": "application/json"}`)); err != nil {
 		t.Fatal(err)
 	}
-	id, err := store.RecordOfSession(ctx, "chat:135")
-	if err != nil || id == "" {
-		t.Fatalf("record of chat:135: %q %v, want the one its metadata made", id, err)
-	}
-	if atts, err := store.Attachments(ctx, id); err != nil || len(atts) != 1 || atts[0].Object != name {
-		t.Errorf("attachments: %+v %v, want the metadata file", atts, err)
-	}
+	wantRecordOfChat135(t, store)
 }
 
 // Through the bucket's Pub/Sub notifications (the push subscription of
@@ -147,11 +155,5 @@ func TestHandleNotification(t *testing.T) {
 	if err := send(attrs("OBJECT_FINALIZE", bucket), object); err != nil {
 		t.Fatal(err)
 	}
-	id, err := store.RecordOfSession(ctx, "chat:135")
-	if err != nil || id == "" {
-		t.Fatalf("record of chat:135: %q %v, want the one its metadata made", id, err)
-	}
-	if atts, err := store.Attachments(ctx, id); err != nil || len(atts) != 1 || atts[0].Object != name {
-		t.Errorf("attachments: %+v %v, want the metadata file", atts, err)
-	}
+	wantRecordOfChat135(t, store)
 }
