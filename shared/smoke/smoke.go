@@ -217,28 +217,44 @@ func (r *run) expect(ctx context.Context, name string, want ...int) (ccaiplayer.
 	return res, nil
 }
 
-func (r *run) findUnknownAccount(ctx context.Context) (string, error) {
-	res, err := r.expect(ctx, "find_account_by_query", http.StatusNotFound, http.StatusOK)
+// notFound checks that a find answered nothing (404, or 200 without a
+// match); what names what it must not have found.
+func (r *run) notFound(ctx context.Context, name, what string) (string, error) {
+	res, err := r.expect(ctx, name, http.StatusNotFound, http.StatusOK)
 	if err != nil {
 		return "", err
 	}
 	if res.Found() {
-		return "", fmt.Errorf("found account %s for a caller no one made", res.ID)
+		return "", fmt.Errorf("found %s %s", what, res.ID)
 	}
 	return fmt.Sprintf("%d, not found", res.Status), nil
 }
 
-func (r *run) createAccount(ctx context.Context) (string, error) {
-	res, err := r.expect(ctx, "create_account", http.StatusCreated)
+// create checks that a create answered 201 with an id, which becomes the
+// portal variable variable.
+func (r *run) create(ctx context.Context, name, variable string) (string, error) {
+	res, err := r.expect(ctx, name, http.StatusCreated)
 	if err != nil {
 		return "", err
 	}
 	if res.ID == "" {
 		return "", fmt.Errorf("no id at the response data location: %.300s", res.Body)
 	}
-	r.accountID = res.ID
-	r.vars["ACCOUNT_ID"] = res.ID
-	return "201, account " + res.ID, nil
+	r.vars[variable] = res.ID
+	return res.ID, nil
+}
+
+func (r *run) findUnknownAccount(ctx context.Context) (string, error) {
+	return r.notFound(ctx, "find_account_by_query", "the account of a caller no one made:")
+}
+
+func (r *run) createAccount(ctx context.Context) (string, error) {
+	id, err := r.create(ctx, "create_account", "ACCOUNT_ID")
+	if err != nil {
+		return "", err
+	}
+	r.accountID = id
+	return "201, account " + id, nil
 }
 
 // sameID checks that a call answered want with the object id.
@@ -266,27 +282,16 @@ func (r *run) findAccountByID(ctx context.Context) (string, error) {
 }
 
 func (r *run) findNoRecord(ctx context.Context) (string, error) {
-	res, err := r.expect(ctx, "find_record_by_query", http.StatusNotFound, http.StatusOK)
-	if err != nil {
-		return "", err
-	}
-	if res.Found() {
-		return "", fmt.Errorf("found record %s of a new account", res.ID)
-	}
-	return fmt.Sprintf("%d, not found", res.Status), nil
+	return r.notFound(ctx, "find_record_by_query", "a record of a new account:")
 }
 
 func (r *run) createRecord(ctx context.Context) (string, error) {
-	res, err := r.expect(ctx, "create_record", http.StatusCreated)
+	id, err := r.create(ctx, "create_record", "RECORD_ID")
 	if err != nil {
 		return "", err
 	}
-	if res.ID == "" {
-		return "", fmt.Errorf("no id at the response data location: %.300s", res.Body)
-	}
-	r.recordID = res.ID
-	r.vars["RECORD_ID"] = res.ID
-	return "201, record " + res.ID, nil
+	r.recordID = id
+	return "201, record " + id, nil
 }
 
 func (r *run) findRecord(ctx context.Context) (string, error) {
