@@ -44,14 +44,14 @@ func TestStorageEmailTranscriptOnlyOnItsEmailSession(t *testing.T) {
 	address := "email-" + id + "@example.com"
 	put(t, "ujet-metadata/metadata-"+id+".json", "application/json", testenv.EmailSessionMetadata(t, id, address))
 	var accountID string
-	for deadline := time.Now().Add(30 * time.Second); accountID == "" && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+	for deadline := time.Now().Add(storageWait); accountID == "" && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		res := call(t, p, "find_account_by_query", ccaiplayer.Vars{"EMAIL": address}, 200, 404)
 		if res.Found() {
 			accountID = res.ID
 		}
 	}
 	if accountID == "" {
-		t.Fatalf("no account for the email session's writer %s", address)
+		t.Fatalf("no account for the email session's writer %s\n%s", address, storageEvents(id))
 	}
 	a := account(t, p, accountID)
 	if len(a.Records) != 1 {

@@ -50,20 +50,51 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer stack.Stop()
-	return m.Run()
+	code := m.Run()
+	if code != 0 {
+		keepLog()
+	}
+	return code
 }
 
-// logWriter sends the functions' logs to the terminal with E2E_VERBOSE=1,
-// else to a file that goes away with the run.
+// stackLog is the file of the functions' logs (see logWriter).
+var stackLog string
+
+// logWriter writes the functions' logs to stack.log in dir, which goes
+// away with the run unless a test fails (keepLog), and to the terminal too
+// with E2E_VERBOSE=1.
 func logWriter(dir string) io.Writer {
-	if os.Getenv("E2E_VERBOSE") == "1" {
-		return os.Stdout
-	}
 	f, err := os.Create(dir + "/stack.log")
 	if err != nil {
-		return io.Discard
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return os.Stdout
+	}
+	stackLog = f.Name()
+	if os.Getenv("E2E_VERBOSE") == "1" {
+		return io.MultiWriter(f, os.Stdout)
 	}
 	return f
+}
+
+// keepLog copies the functions' logs into CRM_TEST_LOGS (scripts/test
+// sets it) when it is set, and says where.
+func keepLog() {
+	dir := os.Getenv("CRM_TEST_LOGS")
+	if dir == "" || stackLog == "" {
+		return
+	}
+	b, err := os.ReadFile(stackLog)
+	if err == nil {
+		err = os.MkdirAll(dir, 0o755)
+	}
+	if err == nil {
+		err = os.WriteFile(dir+"/e2e-stack.log", b, 0o644)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: keeping the functions' logs:", err)
+		return
+	}
+	fmt.Fprintln(os.Stderr, "e2e: the functions' logs are in", dir+"/e2e-stack.log")
 }
 
 // newPlayer reads the portal settings file the stack wrote, as an

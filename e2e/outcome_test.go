@@ -215,7 +215,7 @@ func chatMetadata(t *testing.T, id, status, menuID string) []byte {
 func waitChat(t *testing.T, id string) string {
 	t.Helper()
 	key := newPlayer(t).Settings.Auth.CustomHeader[0]
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+	for deadline := time.Now().Add(storageWait); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		req, _ := http.NewRequest("GET", stack.URLs["FindRecordByQuery"]+"/records/search?chat_id="+id, nil)
 		req.Header.Set(key.Key, key.Value)
 		resp, err := http.DefaultClient.Do(req)
@@ -229,7 +229,7 @@ func waitChat(t *testing.T, id string) string {
 			return found.ID
 		}
 	}
-	t.Fatalf("no record for chat %s", id)
+	t.Fatalf("no record for chat %s\n%s", id, storageEvents(id))
 	return ""
 }
 

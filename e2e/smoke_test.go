@@ -25,7 +25,7 @@ func runSmoke(t *testing.T, s portal.Settings) ([]string, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	checks, err := smoke.Run(ctx, s, smoke.Options{LinkTimeout: 30 * time.Second, Report: func(c smoke.Check) { t.Log(c) }})
+	checks, err := smoke.Run(ctx, s, smoke.Options{LinkTimeout: storageWait, Report: func(c smoke.Check) { t.Log(c) }})
 	if err != nil {
 		t.Fatal(err)
 	}

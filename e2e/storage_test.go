@@ -3,7 +3,9 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -89,20 +91,24 @@ func metadataFile(t *testing.T, id, status, updatedAt, phone, recordID string) [
 func waitRecord(t *testing.T, p *ccaiplayer.Player, id string, ok func(ccai.RecordDetailJSON) bool) ccai.RecordDetailJSON {
 	t.Helper()
 	var r ccai.RecordDetailJSON
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+	for deadline := time.Now().Add(storageWait); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		r = record(t, p, id)
 		if ok(r) {
 			return r
 		}
 	}
-	t.Fatalf("record %s never got there: %+v", id, r)
+	var events []string
+	for _, s := range r.Sessions {
+		events = append(events, storageEvents(s.ID))
+	}
+	t.Fatalf("record %s never got there: %+v\n%s", id, r, strings.Join(events, "\n"))
 	return r
 }
 
 // recordOfCall waits until a record holds the call (made from metadata).
 func recordOfCall(t *testing.T, p *ccaiplayer.Player, callID string) string {
 	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+	for deadline := time.Now().Add(storageWait); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		res, err := p.Call(context.Background(), "find_record_by_query", ccaiplayer.Vars{"Call_ID": callID})
 		if err != nil {
 			t.Fatal(err)
@@ -111,7 +117,7 @@ func recordOfCall(t *testing.T, p *ccaiplayer.Player, callID string) string {
 			return res.ID
 		}
 	}
-	t.Fatalf("no record for call %s", callID)
+	t.Fatalf("no record for call %s\n%s", callID, storageEvents(callID))
 	return ""
 }
 
@@ -230,11 +236,11 @@ func TestStorageForeignAndUnlinkedFiles(t *testing.T) {
 	}
 	want := stack.CCAIBucket + "/" + orphan
 	reported := false
-	for deadline := time.Now().Add(15 * time.Second); !reported && time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
+	for deadline := time.Now().Add(storageWait); !reported && time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
 		reported = contains(sweep(), want) // once the file has waited 2s
 	}
 	if !reported {
-		t.Errorf("the sweep never reported %s", want)
+		t.Errorf("the sweep never reported %s\n%s", want, storageEvents(orphan))
 	}
 	if got := sweep(); contains(got, want) {
 		t.Errorf("second sweep reported %s again", want)
@@ -251,4 +257,28 @@ func contains(s []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// storageWait is how long a test waits for what an object written into
+// the CCAI bucket makes (localstack.StorageEventWithin).
+const storageWait = localstack.StorageEventWithin
+
+// storageEvents returns, for a failure message, what StorageObject logged
+// about the objects whose names hold s (a session id or an object name):
+// nothing means no notification reached it.
+func storageEvents(s string) string {
+	b, err := os.ReadFile(stackLog)
+	if err != nil {
+		return fmt.Sprintf("(no log: %v)", err)
+	}
+	var out []string
+	for line := range strings.Lines(string(b)) {
+		if strings.Contains(line, `"storage event`) && strings.Contains(line, s) {
+			out = append(out, strings.TrimSpace(line))
+		}
+	}
+	if len(out) == 0 {
+		return "StorageObject never received an object named with " + s
+	}
+	return "StorageObject logged:\n" + strings.Join(out, "\n")
 }
