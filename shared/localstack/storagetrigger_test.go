@@ -85,11 +85,20 @@ func TestStorageTrigger(t *testing.T) {
 	}
 
 	dead := pullAll(t, emu.PubSub, tr.DeadLetters, 30*time.Second)
+	var ok []push
+	for deadline := time.Now().Add(StorageEventWithin); ; time.Sleep(100 * time.Millisecond) {
+		mu.Lock()
+		ok = pushes["ok/call-1.mp3"]
+		mu.Unlock()
+		if len(ok) > 0 || time.Now().After(deadline) {
+			break
+		}
+	}
 	mu.Lock()
 	defer mu.Unlock()
-	ok := pushes["ok/call-1.mp3"]
-	if len(ok) != 1 {
-		t.Fatalf("%d pushes of the good object, want 1", len(ok))
+	// Pub/Sub delivers at least once: a second push is no fault.
+	if len(ok) == 0 {
+		t.Fatal("the good object was never pushed")
 	}
 	if want := "/projects/" + eventsProject + "/topics/" + topic; ok[0].Path != want {
 		t.Errorf("pushed to %s, want %s", ok[0].Path, want)
