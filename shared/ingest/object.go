@@ -11,6 +11,7 @@ import (
 
 	"example.com/crm/shared/crm"
 	"example.com/crm/shared/filetype"
+	"example.com/crm/shared/metadata"
 	"example.com/crm/shared/objectname"
 )
 
@@ -106,9 +107,6 @@ func (o Objects) file(ctx context.Context, obj Object, n objectname.Name) (Outco
 	return o.Ingest.File(ctx, crm.SourceStorage, attachment(obj, n, sum), sessionKeys(n))
 }
 
-// maxMetadata bounds the metadata file read into memory.
-const maxMetadata = 8 << 20
-
 // metadata applies a session metadata file, kept as its session's
 // metadata attachment.
 func (o Objects) metadata(ctx context.Context, obj Object, n objectname.Name) (Outcome, error) {
@@ -116,12 +114,12 @@ func (o Objects) metadata(ctx context.Context, obj Object, n objectname.Name) (O
 	if err != nil {
 		return "", err
 	}
-	b, err := io.ReadAll(io.LimitReader(rc, maxMetadata+1))
+	b, err := io.ReadAll(io.LimitReader(rc, metadata.MaxFileSize+1))
 	rc.Close()
 	if err != nil {
 		return "", &crm.Error{Code: crm.Unavailable, Message: "reading the metadata file", Err: err}
 	}
-	if len(b) > maxMetadata {
+	if len(b) > metadata.MaxFileSize {
 		o.Ingest.Log.WarnContext(ctx, "metadata file too large, left alone", "object", obj.Name)
 		return Malformed, nil
 	}

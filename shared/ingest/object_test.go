@@ -1,6 +1,7 @@
 package ingest_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"example.com/crm/shared/gcpstorage"
 	"example.com/crm/shared/ingest"
 	"example.com/crm/shared/localstack"
+	"example.com/crm/shared/metadata"
 	"example.com/crm/shared/testenv"
 )
 
@@ -188,5 +190,36 @@ func TestStorageEventsPublishOncePerAttachment(t *testing.T) {
 		if added[a.ID] != 1 {
 			t.Errorf("attachment.added of %s (%s): %d, want 1", a.Object, a.ID, added[a.ID])
 		}
+	}
+}
+
+// A metadata file larger than metadata.MaxFileSize is left alone
+// (Malformed): no record is made for its session. One of exactly that
+// size is applied.
+func TestMetadataFileSizeLimit(t *testing.T) {
+	e := newObjEnv(t)
+	// padded reads as call 1418's metadata with id, and its size is n
+	// bytes: JSON allows white space after the object.
+	padded := func(id string, n int) []byte {
+		var m map[string]any
+		if err := json.Unmarshal(callMetadata(t), &m); err != nil {
+			t.Fatal(err)
+		}
+		m["id"] = json.Number(id)
+		b, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return append(b, bytes.Repeat([]byte(" "), n-len(b))...)
+	}
+	over := e.put(t, "ujet-metadata/call-91.json", "application/json", padded("91", metadata.MaxFileSize+1))
+	e.process(t, over, ingest.Malformed)
+	if id := e.recordID(t, "call:91"); id != "" {
+		t.Errorf("a metadata file over the limit made record %s", id)
+	}
+	at := e.put(t, "ujet-metadata/call-92.json", "application/json", padded("92", metadata.MaxFileSize))
+	e.process(t, at, ingest.Linked)
+	if id := e.recordID(t, "call:92"); id == "" {
+		t.Error("a metadata file of exactly the limit made no record")
 	}
 }

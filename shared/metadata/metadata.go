@@ -175,6 +175,10 @@ func (s Summary) Newer(than Summary) bool {
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
+// MaxFileSize is the largest session metadata file the CRM reads: a
+// larger one is left alone by ingest and never read by outcome emails.
+const MaxFileSize = 8 << 20
+
 // Parse parses a metadata file's bytes (a .json file, or a .txt file whose
 // content is JSON, with or without a byte order mark). kindHint is "call",
 // "chat", "email" or "", from the object name. Errors wrap ErrInvalid: not JSON,

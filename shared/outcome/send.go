@@ -63,10 +63,6 @@ const (
 // in the body instead.
 const MaxTranscript = 10 << 20
 
-// maxMetadataFile is the largest metadata file read (ingest keeps none
-// larger).
-const maxMetadataFile = 8 << 20
-
 // Send sends the outcome email of task t, on attempt number attempt (1 for
 // the first). It decides from what the CRM knows now: the session's
 // metadata file, when the record has one, gives the summary and the queue
@@ -95,7 +91,7 @@ func (s Sender) Send(ctx context.Context, t Task, attempt int) (Result, error) {
 	}
 	e := Email{From: s.From, Record: rec, Summary: metadata.Summary{Kind: string(sess.Kind), ID: sess.ID, Status: "finished", Finished: true}}
 	if a, ok := s.metadataFile(rec.ID, t.Session, atts); ok {
-		raw, err := s.read(ctx, a, maxMetadataFile)
+		raw, err := s.read(ctx, a, metadata.MaxFileSize)
 		if err != nil {
 			return "", err
 		}
