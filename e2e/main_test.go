@@ -39,6 +39,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
+	stackLog = logFile(dir)
 	stack, err = localstack.Start(context.Background(), localstack.Options{
 		Dir: dir, Project: testenv.Project(), FirestoreHost: host, Log: logWriter(dir),
 		PubSubHost: os.Getenv("PUBSUB_EMULATOR_HOST"), GCSHost: os.Getenv("STORAGE_EMULATOR_HOST"), GCSEvents: os.Getenv("CRM_GCS_EVENTS"),
@@ -57,24 +58,27 @@ func run(m *testing.M) int {
 	return code
 }
 
-// stackLog is the file of the functions' logs (see logWriter).
+// stackLog is the file of the shared stack's functions' logs (other
+// stacks a test starts have their own).
 var stackLog string
 
-// logWriter writes the functions' logs to stack.log in dir, which goes
-// away with the run unless a test fails (keepLog), and to the terminal too
-// with E2E_VERBOSE=1.
+// logWriter writes the functions' logs to stack.log in dir (the shared
+// stack's goes away with the run unless a test fails: keepLog), and to the
+// terminal too with E2E_VERBOSE=1.
 func logWriter(dir string) io.Writer {
-	f, err := os.Create(dir + "/stack.log")
+	f, err := os.Create(logFile(dir))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return os.Stdout
 	}
-	stackLog = f.Name()
 	if os.Getenv("E2E_VERBOSE") == "1" {
 		return io.MultiWriter(f, os.Stdout)
 	}
 	return f
 }
+
+// logFile is the file of the logs of a stack started in dir.
+func logFile(dir string) string { return dir + "/stack.log" }
 
 // keepLog copies the functions' logs into CRM_TEST_LOGS (scripts/test
 // sets it) when it is set, and says where.
