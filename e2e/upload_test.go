@@ -92,6 +92,39 @@ func TestUploadForms(t *testing.T) {
 }
 
 // A 20 MiB recording, exact to the byte, and seeking in it.
+// A session metadata file CCAI Platform uploads through the Generic API
+// (in either upload form) gives the record's session its summary, and is
+// the session's one metadata attachment however often it comes.
+func TestUploadSessionMetadata(t *testing.T) {
+	for _, form := range []string{"base64", "multipart"} {
+		t.Run(form, func(t *testing.T) {
+			p := newPlayer(t)
+			p.Endpoint("upload_file").UploadType = form
+			v := newRecord(t, p)
+			meta := metadataFile(t, v["Call_ID"], "finished", "2026-03-23T13:16:58.000-07:00", v["PHONE_NUMBER"], v["RECORD_ID"])
+			var first string
+			for i, want := range []int{201, 200} {
+				res, link, err := p.Upload(context.Background(), v, meta, "call-"+v["Call_ID"]+".json")
+				if err != nil || res.Status != want || (i > 0 && link != first) {
+					t.Fatalf("upload %d: %v %d %s (link %s), want %d", i+1, err, res.Status, res.Body, link, want)
+				}
+				first = link
+			}
+			resp, body, err := p.Download(context.Background(), first, "")
+			if err != nil || resp.StatusCode != 200 || !bytes.Equal(body, meta) {
+				t.Fatalf("download %s: %v %v", first, err, resp.StatusCode)
+			}
+			r := record(t, p, v["RECORD_ID"])
+			if len(r.Sessions) != 1 || r.Sessions[0].Status != "finished" || !strings.HasPrefix(r.Sessions[0].MetadataUpdatedAt, "2026-03-23T20:16:58") {
+				t.Errorf("sessions: %+v, want call %s with the metadata's status and time", r.Sessions, v["Call_ID"])
+			}
+			if len(r.Attachments) != 1 || r.Attachments[0].Kind != "session_metadata" || r.Attachments[0].Source != "api" || r.Attachments[0].DownloadURL != first {
+				t.Errorf("attachments: %+v, want the metadata file once", r.Attachments)
+			}
+		})
+	}
+}
+
 func TestLargeUploadAndRange(t *testing.T) {
 	for _, kind := range []string{"multipart", "base64"} {
 		t.Run(kind, func(t *testing.T) {

@@ -25,6 +25,7 @@ import (
 	"example.com/crm/shared/crm"
 	"example.com/crm/shared/filetype"
 	"example.com/crm/shared/ingest"
+	"example.com/crm/shared/metadata"
 )
 
 // MaxUpload is the largest request body: Cloud Functions (2nd gen) refuse
@@ -135,11 +136,36 @@ func (h Handler) upload(ctx context.Context, req *ccai.Request) (ccai.Response, 
 	a.Filename = filename(up.filename, a, sessions)
 	dctx, cancel := h.dbContext(ctx)
 	defer cancel()
+	if att, created, ok, err := h.sessionMetadata(dctx, rec, a, up.filename, sessions); err != nil || ok {
+		if err != nil {
+			return ccai.Response{}, err
+		}
+		return ccai.Created(created, h.response(req, att)), nil
+	}
 	att, created, err := h.Ingest.Attach(dctx, a, false)
 	if err != nil {
 		return ccai.Response{}, err
 	}
 	return ccai.Created(created, h.response(req, att)), nil
+}
+
+// sessionMetadata applies an upload that is a session's metadata file as
+// the session's metadata (ingest.Service.UploadedMetadata): a JSON or
+// text file no larger than metadata.MaxFileSize is read back for it.
+func (h Handler) sessionMetadata(ctx context.Context, rec crm.Record, a crm.Attachment, name string, sessions []crm.Session) (crm.Attachment, bool, bool, error) {
+	if a.Size > metadata.MaxFileSize || !(a.ContentType == "application/json" || strings.HasPrefix(a.ContentType, "text/plain")) {
+		return crm.Attachment{}, false, false, nil
+	}
+	rc, err := h.Blobs.Read(ctx, a.Bucket, a.Object, 0, -1)
+	if err != nil {
+		return crm.Attachment{}, false, false, err
+	}
+	raw, err := io.ReadAll(io.LimitReader(rc, metadata.MaxFileSize+1))
+	rc.Close()
+	if err != nil {
+		return crm.Attachment{}, false, false, &crm.Error{Code: crm.Unavailable, Message: "reading the uploaded file", Err: err}
+	}
+	return h.Ingest.UploadedMetadata(ctx, ingest.Upload{Record: rec, File: a, Raw: raw, Filename: name, Sessions: sessions})
 }
 
 // dbContext bounds a database or events call by the request deadline

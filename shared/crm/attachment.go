@@ -41,6 +41,13 @@ func AttachmentID(recordID, key string) string {
 	return hex.EncodeToString(sum[:12])
 }
 
+// MetadataAttachmentID is the id of the attachment of a session's
+// metadata file (session key, "call:1418") on record recordID: one per
+// session, a later version replacing it.
+func MetadataAttachmentID(recordID, key string) string {
+	return AttachmentID(recordID, "metadata:"+key)
+}
+
 // AttachmentStore keeps the attachments of records.
 type AttachmentStore interface {
 	// AddAttachment stores a on its record unless an attachment with the

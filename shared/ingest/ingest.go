@@ -1,10 +1,11 @@
 // Package ingest is the one domain service for what a session tells the
-// CRM after the fact, outside the Generic API: its metadata and its files,
-// whichever way they arrive (external storage events and the backfill
-// script through Objects, session outcome emails through ApplyMetadata
-// with source email, create and update record when a record gains a
-// session, through LinkWaiting). Handlers only decode their input
-// and call it. Where each rule lives:
+// CRM after the fact: its metadata and its files, whichever way they
+// arrive (external storage events and the backfill script through
+// Objects, session outcome emails through ApplyMetadata with source
+// email, a metadata file uploaded through the Generic API through
+// UploadedMetadata, create and update record when a record gains a
+// session, through LinkWaiting). Handlers only decode their input and
+// call it. Where each rule lives:
 //
 //   - the session's record: out_ticket_id, else the record holding the
 //     session (a session belongs to one record: the holder wins over the
@@ -22,6 +23,8 @@
 //     the task after the session, outcome.Sender decides at send time
 //     and sends once per session and address;
 //   - the metadata file is one attachment per session: ApplyMetadata;
+//   - an upload is a session's metadata file when its content is and the
+//     upload names that session: UploadedMetadata (upload.go);
 //   - a file goes to the record holding its session, or waits
 //     (pending_files) until a record gains that session: File, LinkWaiting;
 //   - one attachment per object and record, attachment.added published

@@ -45,6 +45,18 @@ type Metadata struct {
 	// leaves none of them stored: an email's files are kept only then.
 	// Its error is returned.
 	Keep func(ctx context.Context) error
+	// Record, when set, is the record the file was sent to (an upload's):
+	// the session's record when the metadata names none (out_ticket_id).
+	Record string
+}
+
+// applied is what applying a metadata file did: the session's record,
+// and the file's attachment when it was attached (its ID empty when the
+// record had this version or a newer one), with created.
+type applied struct {
+	Record  crm.Record
+	File    crm.Attachment
+	Created bool
 }
 
 // ApplyMetadata applies a session metadata file to its session's record
@@ -56,10 +68,15 @@ type Metadata struct {
 // Malformed with a nil error (logged): a retry cannot help. An error is
 // returned only when a retry can succeed.
 func (s Service) ApplyMetadata(ctx context.Context, m Metadata) (Outcome, error) {
+	out, _, err := s.apply(ctx, m)
+	return out, err
+}
+
+func (s Service) apply(ctx context.Context, m Metadata) (Outcome, applied, error) {
 	f, err := metadata.Parse(m.Raw, m.Kind)
 	if err != nil {
 		s.Log.WarnContext(ctx, "malformed metadata left alone", "source", m.Source, "error", err.Error())
-		return Malformed, nil
+		return Malformed, applied{}, nil
 	}
 	sum := f.Summary
 	if sum.Kind == "" {
@@ -67,48 +84,55 @@ func (s Service) ApplyMetadata(ctx context.Context, m Metadata) (Outcome, error)
 	}
 	if sum.Kind == "" || sum.ID == "" {
 		s.Log.WarnContext(ctx, "metadata tells no session (kind call, chat or email, and id)", "source", m.Source)
-		return Malformed, nil
+		return Malformed, applied{}, nil
 	}
-	out, err := s.applyMetadata(ctx, sum, m)
+	if sum.RecordID == "" {
+		sum.RecordID = m.Record
+	}
+	done, err := s.applyMetadata(ctx, sum, m)
 	if crm.ErrorCode(err) == crm.Invalid {
 		// What it says cannot be stored (a value over the CRM's limits).
 		s.Log.WarnContext(ctx, "metadata not stored: invalid content", "source", m.Source, "session", sum.Kind+":"+sum.ID, "error", err.Error())
-		return Malformed, nil
+		return Malformed, applied{}, nil
 	}
-	return out, err
+	if err != nil {
+		return "", applied{}, err
+	}
+	return Linked, done, nil
 }
 
-func (s Service) applyMetadata(ctx context.Context, sum metadata.Summary, m Metadata) (Outcome, error) {
+func (s Service) applyMetadata(ctx context.Context, sum metadata.Summary, m Metadata) (applied, error) {
 	sess := SessionOf(sum)
 	rec, err := s.recordFor(ctx, sum, sess)
 	if err != nil {
-		return "", err
+		return applied{}, err
 	}
+	done := applied{Record: rec}
 	if m.Keep != nil {
 		if err := m.Keep(ctx); err != nil {
-			return "", err
+			return applied{}, err
 		}
 	}
-	applied, notify, err := s.Store.ApplySessionMetadata(ctx, rec.ID, sess)
+	newer, notify, err := s.Store.ApplySessionMetadata(ctx, rec.ID, sess)
 	if err != nil {
-		return "", err
+		return applied{}, err
 	}
-	if applied && m.File != nil {
+	if newer && m.File != nil {
 		a := *m.File
 		a.RecordID, a.SessionKey, a.Source = rec.ID, sess.Key(), m.Source
-		a.ID = crm.AttachmentID(rec.ID, "metadata:"+sess.Key()) // one per session, later versions replace it
-		if _, _, err := s.Attach(ctx, a, true); err != nil {
-			return "", err
+		a.ID = crm.MetadataAttachmentID(rec.ID, sess.Key())
+		if done.File, done.Created, err = s.Attach(ctx, a, true); err != nil {
+			return applied{}, err
 		}
 	}
 	for _, a := range m.Files {
 		a.Source = m.Source
 		if _, err := s.link(ctx, rec.ID, sess.Key(), a); err != nil {
-			return "", err
+			return applied{}, err
 		}
 	}
 	if _, err := s.LinkWaiting(ctx, rec); err != nil {
-		return "", err
+		return applied{}, err
 	}
 	if notify && (s.Events != nil || s.Outcomes != nil) {
 		if err := s.sessionEnded(ctx, rec, sess, sum); err != nil {
@@ -117,10 +141,10 @@ func (s Service) applyMetadata(ctx context.Context, sum metadata.Summary, m Meta
 			if rerr := s.Store.ReleaseEndedClaim(ctx, rec.ID, sess.Key()); rerr != nil {
 				s.Log.WarnContext(ctx, "session end claim not released: the retry waits for its lease", "record", rec.ID, "session", sess.Key(), "error", rerr.Error())
 			}
-			return "", err
+			return applied{}, err
 		}
 	}
-	return Linked, nil
+	return done, nil
 }
 
 // sessionEnded does, once per session, what its end sets off: the

@@ -173,7 +173,7 @@ func (s Sender) giveUp(ctx context.Context, recordID, session, id, to string, at
 
 // metadataFile is the session's metadata attachment.
 func (s Sender) metadataFile(recordID, session string, atts []crm.Attachment) (crm.Attachment, bool) {
-	id := crm.AttachmentID(recordID, "metadata:"+session) // ingest's id of the session's metadata file
+	id := crm.MetadataAttachmentID(recordID, session)
 	i := slices.IndexFunc(atts, func(a crm.Attachment) bool { return a.ID == id })
 	if i < 0 {
 		return crm.Attachment{}, false

@@ -1,0 +1,110 @@
+package uploadfile_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"testing"
+
+	"example.com/crm/functions/uploadfile"
+	"example.com/crm/shared/crm"
+	"example.com/crm/shared/testenv"
+)
+
+// send uploads body and returns the status and the answer.
+func (e env) send(t *testing.T, contentType string, body []byte) (int, uploadfile.UploadJSON) {
+	t.Helper()
+	resp, err := http.Post(e.srv.URL+"/records/"+e.record+"/attachments", contentType, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var out uploadfile.UploadJSON
+	if resp.StatusCode/100 == 2 {
+		if err := json.Unmarshal(b, &out); err != nil {
+			t.Fatalf("upload answer %s: %v", b, err)
+		}
+	}
+	return resp.StatusCode, out
+}
+
+// A session metadata file uploaded through the Generic API (one of the
+// files CCAI Platform can attach) is applied as one from external storage
+// is: the record's session gets its summary, and the file is the
+// session's one metadata attachment, however often and however it is
+// sent (multipart with its storage name, base64 with a call id or alone
+// to the record holding the session). A JSON
+// file that is not metadata, or metadata of a session the upload does not
+// name, is attached as it is, and makes no record.
+func TestUploadedSessionMetadata(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	meta := testenv.Fixture(t, "metadata/call-1418.json") // call 1418: the env's record holds it
+	wantID := crm.MetadataAttachmentID(e.record, "call:1418")
+
+	ct, body := multipartBody(t, "application/json", "call-1418.json", meta)
+	status, got := e.send(t, ct, body)
+	if status != http.StatusCreated || got.ID != wantID || got.RecordID != e.record {
+		t.Fatalf("first upload: %d %+v, want 201 with attachment %s", status, got, wantID)
+	}
+	rec, err := e.store.GetRecord(ctx, e.record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.Sessions) != 1 || rec.Sessions[0].Status != "finished" || rec.Sessions[0].MetadataUpdatedAt.IsZero() || len(rec.Sessions[0].Summary) == 0 {
+		t.Errorf("session after the upload: %+v, want the metadata's summary", rec.Sessions)
+	}
+	for _, again := range []struct {
+		name     string
+		ct       string
+		body     []byte
+		wantCode int
+	}{
+		{"the same upload again", ct, body, http.StatusOK},
+		{"base64 with the call id", "application/json", base64Body(meta), http.StatusOK},
+		// the record holds the session
+		{"base64 alone", "application/json", []byte(`{"file":"` + base64.StdEncoding.EncodeToString(meta) + `"}`), http.StatusOK},
+	} {
+		status, got := e.send(t, again.ct, again.body)
+		if status != again.wantCode || got.ID != wantID {
+			t.Errorf("%s: %d %+v, want %d with attachment %s", again.name, status, got, again.wantCode, wantID)
+		}
+	}
+	atts, err := e.store.Attachments(ctx, e.record)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(atts) != 1 || atts[0].ID != wantID || atts[0].Kind != "session_metadata" || atts[0].Source != crm.SourceAPI || atts[0].SessionKey != "call:1418" {
+		t.Fatalf("attachments: %+v, want the session's metadata file once", atts)
+	}
+
+	// Not metadata, or another session's that the upload does not name:
+	// plain attachments.
+	var other map[string]any
+	if err := json.Unmarshal(meta, &other); err != nil {
+		t.Fatal(err)
+	}
+	other["id"] = 7_777_001
+	delete(other, "out_ticket_id")
+	otherMeta, _ := json.Marshal(other)
+	for _, f := range []struct{ name, filename string }{
+		{`{"messages":[{"from":"end_user","text":"hi"}]}`, "chat.json"},
+		{string(otherMeta), "notes.json"},
+	} {
+		ct, body := multipartBody(t, "application/json", f.filename, []byte(f.name))
+		status, got := e.send(t, ct, body)
+		if status != http.StatusCreated || got.ID == "" || got.ID == wantID {
+			t.Errorf("%s: %d %+v, want a plain attachment", f.filename, status, got)
+		}
+	}
+	if id, err := e.store.RecordOfSession(ctx, "call:7777001"); err != nil || id != "" {
+		t.Errorf("metadata the upload does not name made record %q (%v)", id, err)
+	}
+	if atts, _ := e.store.Attachments(ctx, e.record); len(atts) != 3 {
+		t.Errorf("%d attachments, want the metadata file and the two others", len(atts))
+	}
+}
