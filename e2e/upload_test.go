@@ -96,73 +96,75 @@ func TestUploadForms(t *testing.T) {
 // (in either upload form) gives the record's session its summary, and is
 // the session's one metadata attachment however often it comes.
 func TestUploadSessionMetadata(t *testing.T) {
-	for _, form := range []string{"base64", "multipart"} {
+	inEachUploadForm(t, func(t *testing.T, p *ccaiplayer.Player, v ccaiplayer.Vars) {
+		meta := metadataFile(t, v["Call_ID"], "finished", "2026-03-23T13:16:58.000-07:00", v["PHONE_NUMBER"], v["RECORD_ID"])
+		var first string
+		for i, want := range []int{201, 200} {
+			res, link, err := p.Upload(context.Background(), v, meta, "call-"+v["Call_ID"]+".json")
+			if err != nil || res.Status != want || (i > 0 && link != first) {
+				t.Fatalf("upload %d: %v %d %s (link %s), want %d", i+1, err, res.Status, res.Body, link, want)
+			}
+			first = link
+		}
+		resp, body, err := p.Download(context.Background(), first, "")
+		if err != nil || resp.StatusCode != 200 || !bytes.Equal(body, meta) {
+			t.Fatalf("download %s: %v %v", first, err, resp.StatusCode)
+		}
+		r := record(t, p, v["RECORD_ID"])
+		if len(r.Sessions) != 1 || r.Sessions[0].Status != "finished" || !strings.HasPrefix(r.Sessions[0].MetadataUpdatedAt, "2026-03-23T20:16:58") {
+			t.Errorf("sessions: %+v, want call %s with the metadata's status and time", r.Sessions, v["Call_ID"])
+		}
+		if len(r.Attachments) != 1 || r.Attachments[0].Kind != "session_metadata" || r.Attachments[0].Source != "api" || r.Attachments[0].DownloadURL != first {
+			t.Errorf("attachments: %+v, want the metadata file once", r.Attachments)
+		}
+	})
+}
+
+// inEachUploadForm runs test in a subtest per upload form of the portal
+// (multipart, base64), with a player set to it and a new record (newRecord).
+func inEachUploadForm(t *testing.T, test func(t *testing.T, p *ccaiplayer.Player, v ccaiplayer.Vars)) {
+	for _, form := range []string{"multipart", "base64"} {
 		t.Run(form, func(t *testing.T) {
 			p := newPlayer(t)
 			p.Endpoint("upload_file").UploadType = form
-			v := newRecord(t, p)
-			meta := metadataFile(t, v["Call_ID"], "finished", "2026-03-23T13:16:58.000-07:00", v["PHONE_NUMBER"], v["RECORD_ID"])
-			var first string
-			for i, want := range []int{201, 200} {
-				res, link, err := p.Upload(context.Background(), v, meta, "call-"+v["Call_ID"]+".json")
-				if err != nil || res.Status != want || (i > 0 && link != first) {
-					t.Fatalf("upload %d: %v %d %s (link %s), want %d", i+1, err, res.Status, res.Body, link, want)
-				}
-				first = link
-			}
-			resp, body, err := p.Download(context.Background(), first, "")
-			if err != nil || resp.StatusCode != 200 || !bytes.Equal(body, meta) {
-				t.Fatalf("download %s: %v %v", first, err, resp.StatusCode)
-			}
-			r := record(t, p, v["RECORD_ID"])
-			if len(r.Sessions) != 1 || r.Sessions[0].Status != "finished" || !strings.HasPrefix(r.Sessions[0].MetadataUpdatedAt, "2026-03-23T20:16:58") {
-				t.Errorf("sessions: %+v, want call %s with the metadata's status and time", r.Sessions, v["Call_ID"])
-			}
-			if len(r.Attachments) != 1 || r.Attachments[0].Kind != "session_metadata" || r.Attachments[0].Source != "api" || r.Attachments[0].DownloadURL != first {
-				t.Errorf("attachments: %+v, want the metadata file once", r.Attachments)
-			}
+			test(t, p, newRecord(t, p))
 		})
 	}
 }
 
 func TestLargeUploadAndRange(t *testing.T) {
-	for _, kind := range []string{"multipart", "base64"} {
-		t.Run(kind, func(t *testing.T) {
-			p := newPlayer(t)
-			p.Endpoint("upload_file").UploadType = kind
-			v := newRecord(t, p)
-			data := randomBytes(t, 20<<20)
-			res, link, err := p.Upload(context.Background(), v, data, "call-"+v["Call_ID"]+".mp3")
-			if err != nil || res.Status != 201 {
-				t.Fatalf("upload: %v %d %s", err, res.Status, res.Body)
+	inEachUploadForm(t, func(t *testing.T, p *ccaiplayer.Player, v ccaiplayer.Vars) {
+		data := randomBytes(t, 20<<20)
+		res, link, err := p.Upload(context.Background(), v, data, "call-"+v["Call_ID"]+".mp3")
+		if err != nil || res.Status != 201 {
+			t.Fatalf("upload: %v %d %s", err, res.Status, res.Body)
+		}
+		resp, body, err := p.Download(context.Background(), link, "")
+		if err != nil || resp.StatusCode != 200 || !bytes.Equal(body, data) {
+			t.Fatalf("download: %v %v, %d bytes", err, resp.StatusCode, len(body))
+		}
+		for _, tc := range []struct {
+			rng        string
+			from, to   int
+			wantStatus int
+		}{
+			{"bytes=1000-1999", 1000, 2000, 206},
+			{"bytes=-500", len(data) - 500, len(data), 206},
+			{"bytes=20971000-", 20971000, len(data), 206},
+		} {
+			resp, body, err := p.Download(context.Background(), link, tc.rng)
+			if err != nil || resp.StatusCode != tc.wantStatus || !bytes.Equal(body, data[tc.from:tc.to]) {
+				t.Errorf("%s: %v %v, %d bytes", tc.rng, err, resp.StatusCode, len(body))
 			}
-			resp, body, err := p.Download(context.Background(), link, "")
-			if err != nil || resp.StatusCode != 200 || !bytes.Equal(body, data) {
-				t.Fatalf("download: %v %v, %d bytes", err, resp.StatusCode, len(body))
+			if cr := resp.Header.Get("Content-Range"); !strings.HasPrefix(cr, "bytes ") {
+				t.Errorf("%s: Content-Range %q", tc.rng, cr)
 			}
-			for _, tc := range []struct {
-				rng        string
-				from, to   int
-				wantStatus int
-			}{
-				{"bytes=1000-1999", 1000, 2000, 206},
-				{"bytes=-500", len(data) - 500, len(data), 206},
-				{"bytes=20971000-", 20971000, len(data), 206},
-			} {
-				resp, body, err := p.Download(context.Background(), link, tc.rng)
-				if err != nil || resp.StatusCode != tc.wantStatus || !bytes.Equal(body, data[tc.from:tc.to]) {
-					t.Errorf("%s: %v %v, %d bytes", tc.rng, err, resp.StatusCode, len(body))
-				}
-				if cr := resp.Header.Get("Content-Range"); !strings.HasPrefix(cr, "bytes ") {
-					t.Errorf("%s: Content-Range %q", tc.rng, cr)
-				}
-			}
-			resp, _, _ = p.Download(context.Background(), link, "bytes=99999999-")
-			if resp.StatusCode != http.StatusRequestedRangeNotSatisfiable {
-				t.Errorf("range past the end: got %d, want 416", resp.StatusCode)
-			}
-		})
-	}
+		}
+		resp, _, _ = p.Download(context.Background(), link, "bytes=99999999-")
+		if resp.StatusCode != http.StatusRequestedRangeNotSatisfiable {
+			t.Errorf("range past the end: got %d, want 416", resp.StatusCode)
+		}
+	})
 }
 
 // Bad uploads get a clear 4xx and leave nothing behind.

@@ -60,7 +60,7 @@ func TestBase64Forms(t *testing.T) {
 		for name, body := range forms {
 			t.Run(fmt.Sprintf("%s/%dB", name, size), func(t *testing.T) {
 				for _, ct := range []string{"application/json", "text/plain"} {
-					up := e.postAgain(t, ct, []byte(body))
+					_, up := e.postAgain(t, ct, []byte(body))
 					resp, got := get(t, http.MethodGet, up.URL, "")
 					if resp.StatusCode != http.StatusOK || !bytes.Equal(got, data) {
 						t.Fatalf("%s: download got %d, %d bytes; want 200, the %d bytes sent", ct, resp.StatusCode, len(got), len(data))
@@ -72,8 +72,8 @@ func TestBase64Forms(t *testing.T) {
 }
 
 // postAgain uploads body, which may have been uploaded before (200 or
-// 201), and returns the answer.
-func (e env) postAgain(t *testing.T, contentType string, body []byte) uploadfile.UploadJSON {
+// 201), and returns the status and the answer.
+func (e env) postAgain(t *testing.T, contentType string, body []byte) (int, uploadfile.UploadJSON) {
 	t.Helper()
 	resp, err := http.Post(e.srv.URL+"/records/"+e.record+"/attachments", contentType, bytes.NewReader(body))
 	if err != nil {
@@ -85,7 +85,7 @@ func (e env) postAgain(t *testing.T, contentType string, body []byte) uploadfile
 	if resp.StatusCode/100 != 2 || json.Unmarshal(b, &out) != nil {
 		t.Fatalf("upload: got %d %s, want 201 or 200", resp.StatusCode, b)
 	}
-	return out
+	return resp.StatusCode, out
 }
 
 // Bad base64 bodies get 422 and leave no attachment.

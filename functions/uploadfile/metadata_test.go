@@ -1,36 +1,15 @@
 package uploadfile_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/http"
 	"testing"
 
-	"example.com/crm/functions/uploadfile"
 	"example.com/crm/shared/crm"
 	"example.com/crm/shared/testenv"
 )
-
-// send uploads body and returns the status and the answer.
-func (e env) send(t *testing.T, contentType string, body []byte) (int, uploadfile.UploadJSON) {
-	t.Helper()
-	resp, err := http.Post(e.srv.URL+"/records/"+e.record+"/attachments", contentType, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var out uploadfile.UploadJSON
-	if resp.StatusCode/100 == 2 {
-		if err := json.Unmarshal(b, &out); err != nil {
-			t.Fatalf("upload answer %s: %v", b, err)
-		}
-	}
-	return resp.StatusCode, out
-}
 
 // A session metadata file uploaded through the Generic API (one of the
 // files CCAI Platform can attach) is applied as one from external storage
@@ -47,7 +26,7 @@ func TestUploadedSessionMetadata(t *testing.T) {
 	wantID := crm.MetadataAttachmentID(e.record, "call:1418")
 
 	ct, body := multipartBody(t, "application/json", "call-1418.json", meta)
-	status, got := e.send(t, ct, body)
+	status, got := e.postAgain(t, ct, body)
 	if status != http.StatusCreated || got.ID != wantID || got.RecordID != e.record {
 		t.Fatalf("first upload: %d %+v, want 201 with attachment %s", status, got, wantID)
 	}
@@ -69,7 +48,7 @@ func TestUploadedSessionMetadata(t *testing.T) {
 		// the record holds the session
 		{"base64 alone", "application/json", []byte(`{"file":"` + base64.StdEncoding.EncodeToString(meta) + `"}`), http.StatusOK},
 	} {
-		status, got := e.send(t, again.ct, again.body)
+		status, got := e.postAgain(t, again.ct, again.body)
 		if status != again.wantCode || got.ID != wantID {
 			t.Errorf("%s: %d %+v, want %d with attachment %s", again.name, status, got, again.wantCode, wantID)
 		}
@@ -96,7 +75,7 @@ func TestUploadedSessionMetadata(t *testing.T) {
 		{string(otherMeta), "notes.json"},
 	} {
 		ct, body := multipartBody(t, "application/json", f.filename, []byte(f.name))
-		status, got := e.send(t, ct, body)
+		status, got := e.postAgain(t, ct, body)
 		if status != http.StatusCreated || got.ID == "" || got.ID == wantID {
 			t.Errorf("%s: %d %+v, want a plain attachment", f.filename, status, got)
 		}
