@@ -18,7 +18,8 @@ import (
 // sent (multipart with its storage name, base64 with a call id or alone
 // to the record holding the session). A JSON
 // file that is not metadata, or metadata of a session the upload does not
-// name, is attached as it is, and makes no record.
+// name, is attached as it is, and makes no record; metadata of a new
+// session the upload names goes to the upload's record.
 func TestUploadedSessionMetadata(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
@@ -85,5 +86,17 @@ func TestUploadedSessionMetadata(t *testing.T) {
 	}
 	if atts, _ := e.store.Attachments(ctx, e.record); len(atts) != 3 {
 		t.Errorf("%d attachments, want the metadata file and the two others", len(atts))
+	}
+
+	// The record it was sent to is the session's, whatever record its
+	// out_ticket_id names (here none that exists): no record is made.
+	other["id"], other["out_ticket_id"] = 7_777_002, "no-such-record"
+	named, _ := json.Marshal(other)
+	ct, body = multipartBody(t, "application/json", "call-7777002.json", named)
+	if status, got := e.postAgain(t, ct, body); status != http.StatusCreated || got.ID != crm.MetadataAttachmentID(e.record, "call:7777002") {
+		t.Errorf("metadata of a new session named by the upload: %d %+v, want the session's metadata attachment", status, got)
+	}
+	if id, err := e.store.RecordOfSession(ctx, "call:7777002"); err != nil || id != e.record {
+		t.Errorf("record of call 7777002: %q (%v), want the upload's %s", id, err, e.record)
 	}
 }

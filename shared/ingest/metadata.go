@@ -46,7 +46,7 @@ type Metadata struct {
 	// Its error is returned.
 	Keep func(ctx context.Context) error
 	// Record, when set, is the record the file was sent to (an upload's):
-	// the session's record when the metadata names none (out_ticket_id).
+	// the record it names, whatever its out_ticket_id says (recordFor).
 	Record string
 }
 
@@ -72,6 +72,7 @@ func (s Service) ApplyMetadata(ctx context.Context, m Metadata) (Outcome, error)
 	return out, err
 }
 
+// apply is ApplyMetadata, telling also what it did.
 func (s Service) apply(ctx context.Context, m Metadata) (Outcome, applied, error) {
 	f, err := metadata.Parse(m.Raw, m.Kind)
 	if err != nil {
@@ -86,7 +87,7 @@ func (s Service) apply(ctx context.Context, m Metadata) (Outcome, applied, error
 		s.Log.WarnContext(ctx, "metadata tells no session (kind call, chat or email, and id)", "source", m.Source)
 		return Malformed, applied{}, nil
 	}
-	if sum.RecordID == "" {
+	if m.Record != "" {
 		sum.RecordID = m.Record
 	}
 	done, err := s.applyMetadata(ctx, sum, m)

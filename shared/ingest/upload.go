@@ -32,13 +32,13 @@ type Upload struct {
 // and the upload names that session: by its file name (as external
 // storage names metadata files), by a call or chat id parameter, or by
 // its record holding the session. Such a file is applied as one from
-// external storage is (ApplyMetadata, with the upload's record as the
-// one it names when it names none): the session gets its summary, and the
-// file is the session's metadata attachment (one per session), returned
-// with created. When the session already has this version or a newer
-// one, that attachment is returned, unchanged. ok is false for any other
-// file, and for metadata whose session is another record's (applied
-// there): the endpoint attaches those as they are.
+// external storage is (ApplyMetadata, the upload's record being the one
+// it names, whatever its out_ticket_id says): the session gets its
+// summary, and the file is the session's metadata attachment (one per
+// session), returned with created. When the session already has this
+// version or a newer one, that attachment is returned, unchanged. ok is
+// false for any other file, and for metadata whose session another
+// record holds (applied there): the endpoint attaches those as they are.
 func (s Service) UploadedMetadata(ctx context.Context, u Upload) (att crm.Attachment, created, ok bool, err error) {
 	f, err := metadata.Parse(u.Raw, "")
 	if err != nil || f.Summary.Kind == "" || f.Summary.ID == "" {
