@@ -312,9 +312,25 @@ func TestEditAndComment(t *testing.T) {
 	if loc := resp.Header.Get("Location"); loc != path {
 		t.Errorf("after edit: %q, want %q", loc, path)
 	}
-	e.do(t, e.browser, "POST", path+"/comments", url.Values{"csrf": {csrf}, "body": {"Called back <b>today</b>"}}, http.StatusSeeOther)
+	// twice, as a double click would: one comment, by its author
+	for range 2 {
+		e.do(t, e.browser, "POST", path+"/comments", url.Values{"csrf": {csrf}, "body": {"Called back <b>today</b>"}}, http.StatusSeeOther)
+	}
 	_, page = e.do(t, e.browser, "GET", path, nil, http.StatusOK)
-	wantIn(t, page, "Refund asked", "pending", "Wants a refund", "Called back &lt;b&gt;today&lt;/b&gt;")
+	wantIn(t, page, "Refund asked", "pending", "Wants a refund", "Called back &lt;b&gt;today&lt;/b&gt;", " · admin", " · API")
+	comments, err := e.store.Comments(context.Background(), e.record.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mine []crm.Comment
+	for _, c := range comments {
+		if c.Body == "Called back <b>today</b>" {
+			mine = append(mine, c)
+		}
+	}
+	if len(mine) != 1 || mine[0].Author != "admin" {
+		t.Errorf("the comment written on the page: %+v, want one by admin", mine)
+	}
 
 	// bad input: a 4xx page, nothing stored
 	e.do(t, e.browser, "POST", path, url.Values{"csrf": {csrf}, "subject": {strings.Repeat("x", 2000)}}, http.StatusUnprocessableEntity)

@@ -251,7 +251,7 @@ func (s *Server) addComment(w http.ResponseWriter, r *http.Request, user string)
 			message{Heading: "Not saved", Text: "The comment is empty.", Back: "/records/" + id})
 		return
 	}
-	if _, _, err := s.cfg.Records.AddComment(r.Context(), id, crm.Comment{Body: body}); err != nil {
+	if _, _, err := s.cfg.Records.AddComment(r.Context(), id, crm.Comment{Body: body, Author: user}); err != nil {
 		s.fail(w, r, user, err, "/records/"+id)
 		return
 	}

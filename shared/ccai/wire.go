@@ -180,11 +180,14 @@ func agent(a metadata.Agent) *AgentJSON {
 
 // CommentJSON is a comment of a record.
 type CommentJSON struct {
-	ID        string `json:"id"`
-	RecordID  string `json:"record_id,omitempty"`
-	Body      string `json:"body"`
-	HTML      bool   `json:"html"`
-	Session   string `json:"session,omitempty"`
+	ID       string `json:"id"`
+	RecordID string `json:"record_id,omitempty"`
+	Body     string `json:"body"`
+	HTML     bool   `json:"html"`
+	Session  string `json:"session,omitempty"`
+	// Author is the CRM user who wrote it on the agent pages, absent for
+	// the Generic API's.
+	Author    string `json:"author,omitempty"`
 	CreatedAt string `json:"created_at"`
 }
 
@@ -239,7 +242,7 @@ func Record(r crm.Record) RecordJSON {
 
 // Comment returns the JSON form of c, a comment of record recordID.
 func Comment(recordID string, c crm.Comment) CommentJSON {
-	return CommentJSON{ID: c.ID, RecordID: recordID, Body: c.Body, HTML: c.HTML, Session: c.SessionKey, CreatedAt: timeString(c.CreatedAt)}
+	return CommentJSON{ID: c.ID, RecordID: recordID, Body: c.Body, HTML: c.HTML, Session: c.SessionKey, Author: c.Author, CreatedAt: timeString(c.CreatedAt)}
 }
 
 func timeString(t time.Time) string {

@@ -93,4 +93,9 @@ func TestCommentJSON(t *testing.T) {
 	if got := jsonOf(t, ccai.Comment("r1", c)); got != want {
 		t.Errorf("Comment JSON:\ngot  %s\nwant %s", got, want)
 	}
+	c.Author = "ann@example.com" // written on the agent pages
+	want = `{"id":"c1","record_id":"r1","body":"<p>x</p>","html":true,"session":"call:1","author":"ann@example.com","created_at":""}`
+	if got := jsonOf(t, ccai.Comment("r1", c)); got != want {
+		t.Errorf("Comment JSON with an author:\ngot  %s\nwant %s", got, want)
+	}
 }

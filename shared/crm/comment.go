@@ -13,13 +13,22 @@ type Comment struct {
 	Body       string
 	HTML       bool
 	SessionKey string // the session the comment was made for, if named
-	CreatedAt  time.Time
+	// Author is the CRM user who wrote it on the agent pages; "" for the
+	// Generic API's comments (CCAI Platform's).
+	Author    string
+	CreatedAt time.Time
 }
 
-// CommentID is the id of a comment: equal record, session and body make
-// the same comment, so a retried request does not add a second one.
-func CommentID(recordID, sessionKey, body string) string {
-	sum := sha256.Sum256([]byte(recordID + "\x00" + sessionKey + "\x00" + body))
+// CommentID is the id of a comment: equal record, session, body and
+// author make the same comment, so a retried request does not add a
+// second one, while two users writing the same words add two. Without an
+// author (the Generic API's), the id is what it always was.
+func CommentID(recordID, sessionKey, body, author string) string {
+	key := recordID + "\x00" + sessionKey + "\x00" + body
+	if author != "" {
+		key = "author\x00" + author + "\x00" + key
+	}
+	sum := sha256.Sum256([]byte(key))
 	return hex.EncodeToString(sum[:12])
 }
 

@@ -234,32 +234,35 @@ func TestRecordKeysAndHasSession(t *testing.T) {
 }
 
 func TestCommentID(t *testing.T) {
-	id := crm.CommentID("r1", "call:1", "hello")
+	id := crm.CommentID("r1", "call:1", "hello", "")
 	if len(id) != 24 {
 		t.Errorf("CommentID length: got %d (%q), want 24 hex digits", len(id), id)
 	}
-	if again := crm.CommentID("r1", "call:1", "hello"); again != id {
+	if again := crm.CommentID("r1", "call:1", "hello", ""); again != id {
 		t.Errorf("CommentID not stable: got %q then %q", id, again)
 	}
 	// Pinned: a stored comment's id must not change between versions.
 	if want := "35e3dd3d89a8779251c9dca3"; id != want {
 		t.Errorf("CommentID: got %q, want %q", id, want)
 	}
-	others := []struct{ record, session, body string }{
-		{"r2", "call:1", "hello"},
-		{"r1", "call:2", "hello"},
-		{"r1", "", "hello"},
-		{"r1", "call:1", "hello "},
-		{"r1", "call:1", "Hello"},
+	others := []struct{ record, session, body, author string }{
+		{"r2", "call:1", "hello", ""},
+		{"r1", "call:2", "hello", ""},
+		{"r1", "", "hello", ""},
+		{"r1", "call:1", "hello ", ""},
+		{"r1", "call:1", "Hello", ""},
 		// the separator keeps the parts apart
-		{"r1call:1", "", "hello"},
-		{"r1", "call:1hello", ""},
-		{"r1", "call:", "1hello"},
+		{"r1call:1", "", "hello", ""},
+		{"r1", "call:1hello", "", ""},
+		{"r1", "call:", "1hello", ""},
+		// two users writing the same words
+		{"r1", "call:1", "hello", "ann@example.com"},
+		{"r1", "call:1", "hello", "bob@example.com"},
 	}
-	seen := map[string]string{id: "r1|call:1|hello"}
+	seen := map[string]string{id: "r1|call:1|hello|"}
 	for _, o := range others {
-		got := crm.CommentID(o.record, o.session, o.body)
-		name := fmt.Sprintf("%s|%s|%s", o.record, o.session, o.body)
+		got := crm.CommentID(o.record, o.session, o.body, o.author)
+		name := fmt.Sprintf("%s|%s|%s|%s", o.record, o.session, o.body, o.author)
 		if prev, dup := seen[got]; dup {
 			t.Errorf("CommentID(%s) = CommentID(%s) = %q, want different ids", name, prev, got)
 		}

@@ -77,6 +77,7 @@ func (p RecordPatch) Validate() error {
 func (c Comment) Validate() error {
 	var v validator
 	v.text(`"comment"`, c.Body, MaxCommentBody)
+	v.text(`"author"`, c.Author, MaxEmail)
 	if c.SessionKey != "" {
 		kind, id, _ := strings.Cut(c.SessionKey, ":")
 		v.text(strconv.Quote(Session{Kind: SessionKind(kind)}.idField()), id, MaxSessionID)

@@ -15,6 +15,7 @@ type commentDoc struct {
 	Body       string    `firestore:"body"`
 	HTML       bool      `firestore:"html"`
 	SessionKey string    `firestore:"session_key"`
+	Author     string    `firestore:"author,omitempty"`
 	CreatedAt  time.Time `firestore:"created_at"`
 }
 
@@ -33,10 +34,10 @@ func (s *Store) AddComment(ctx context.Context, recordID string, c crm.Comment) 
 	} else if err != nil {
 		return crm.Comment{}, false, storeError("get record "+recordID, err)
 	}
-	c.ID = crm.CommentID(recordID, c.SessionKey, c.Body)
+	c.ID = crm.CommentID(recordID, c.SessionKey, c.Body, c.Author)
 	c.CreatedAt = s.Now()
 	ref := rec.Collection(commentsCol).Doc(c.ID)
-	_, err := ref.Create(ctx, commentDoc{Body: c.Body, HTML: c.HTML, SessionKey: c.SessionKey, CreatedAt: c.CreatedAt})
+	_, err := ref.Create(ctx, commentDoc{Body: c.Body, HTML: c.HTML, SessionKey: c.SessionKey, Author: c.Author, CreatedAt: c.CreatedAt})
 	if isAlreadyExists(err) {
 		snap, err := ref.Get(ctx)
 		if err != nil {
@@ -56,7 +57,7 @@ func (s *Store) AddComment(ctx context.Context, recordID string, c crm.Comment) 
 func decodeComment(snap *firestore.DocumentSnapshot) crm.Comment {
 	var d commentDoc
 	_ = snap.DataTo(&d)
-	return crm.Comment{ID: snap.Ref.ID, Body: d.Body, HTML: d.HTML, SessionKey: d.SessionKey, CreatedAt: d.CreatedAt}
+	return crm.Comment{ID: snap.Ref.ID, Body: d.Body, HTML: d.HTML, SessionKey: d.SessionKey, Author: d.Author, CreatedAt: d.CreatedAt}
 }
 
 // Comments implements crm.RecordStore.

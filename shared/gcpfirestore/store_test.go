@@ -262,9 +262,19 @@ func TestCommentsAreStoredOnce(t *testing.T) {
 	if _, created, err := s.AddComment(ctx, rec.ID, crm.Comment{Body: "Call started", SessionKey: "call:2"}); err != nil || !created {
 		t.Fatalf("other session: %v %v", created, err)
 	}
+	// Two users writing the same words on the agent pages: two comments,
+	// each with its author.
+	for _, author := range []string{"ann@example.com", "bob@example.com", "ann@example.com"} {
+		if _, _, err := s.AddComment(ctx, rec.ID, crm.Comment{Body: "Called back", Author: author}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	got, err := s.Comments(ctx, rec.ID)
-	if err != nil || len(got) != 2 {
-		t.Fatalf("got %d comments (%v), want 2", len(got), err)
+	if err != nil || len(got) != 4 {
+		t.Fatalf("got %d comments (%v), want 4", len(got), err)
+	}
+	if got[2].Author != "ann@example.com" || got[3].Author != "bob@example.com" || got[0].Author != "" {
+		t.Errorf("authors: %q %q %q, want none, ann, bob", got[0].Author, got[2].Author, got[3].Author)
 	}
 	if _, _, err := s.AddComment(ctx, "missing", c); crm.ErrorCode(err) != crm.NotFound {
 		t.Errorf("comment on a missing record: got %v, want NotFound", err)
