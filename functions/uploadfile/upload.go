@@ -136,7 +136,7 @@ func (h Handler) upload(ctx context.Context, req *ccai.Request) (ccai.Response, 
 	a.Filename = filename(up.filename, a, sessions)
 	dctx, cancel := h.dbContext(ctx)
 	defer cancel()
-	if att, created, ok, err := h.sessionMetadata(dctx, rec, a, up.filename, sessions); err != nil || ok {
+	if att, created, ok, err := h.sessionMetadata(dctx, rec, a, sessions); err != nil || ok {
 		if err != nil {
 			return ccai.Response{}, err
 		}
@@ -152,7 +152,7 @@ func (h Handler) upload(ctx context.Context, req *ccai.Request) (ccai.Response, 
 // sessionMetadata applies an upload that is a session's metadata file as
 // the session's metadata (ingest.Service.UploadedMetadata): a JSON or
 // text file no larger than metadata.MaxFileSize is read back for it.
-func (h Handler) sessionMetadata(ctx context.Context, rec crm.Record, a crm.Attachment, name string, sessions []crm.Session) (crm.Attachment, bool, bool, error) {
+func (h Handler) sessionMetadata(ctx context.Context, rec crm.Record, a crm.Attachment, sessions []crm.Session) (crm.Attachment, bool, bool, error) {
 	if a.Size > metadata.MaxFileSize || !(a.ContentType == "application/json" || strings.HasPrefix(a.ContentType, "text/plain")) {
 		return crm.Attachment{}, false, false, nil
 	}
@@ -165,7 +165,7 @@ func (h Handler) sessionMetadata(ctx context.Context, rec crm.Record, a crm.Atta
 	if err != nil {
 		return crm.Attachment{}, false, false, &crm.Error{Code: crm.Unavailable, Message: "reading the uploaded file", Err: err}
 	}
-	return h.Ingest.UploadedMetadata(ctx, ingest.Upload{Record: rec, File: a, Raw: raw, Filename: name, Sessions: sessions})
+	return h.Ingest.UploadedMetadata(ctx, ingest.Upload{Record: rec, File: a, Raw: raw, Sessions: sessions})
 }
 
 // dbContext bounds a database or events call by the request deadline

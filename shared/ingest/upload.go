@@ -2,9 +2,7 @@ package ingest
 
 import (
 	"context"
-	"path"
 	"slices"
-	"strings"
 
 	"example.com/crm/shared/crm"
 	"example.com/crm/shared/metadata"
@@ -15,14 +13,13 @@ import (
 type Upload struct {
 	Record crm.Record
 	// File is its attachment as the endpoint would store it (its Bucket
-	// and Object kept).
+	// and Object kept; its Filename the name it was sent with, else one
+	// after its session).
 	File crm.Attachment
 	// Raw is its content, when it is small enough to be a metadata file
 	// (metadata.MaxFileSize).
 	Raw []byte
-	// Filename is the name it was sent with ("" for base64), and Sessions
-	// the sessions its parameters name (a call or chat id).
-	Filename string
+	// Sessions are the sessions its parameters name (a call or chat id).
 	Sessions []crm.Session
 }
 
@@ -52,8 +49,8 @@ func (s Service) UploadedMetadata(ctx context.Context, u Upload) (att crm.Attach
 	file.Kind = string(objectname.Metadata)
 	out, done, err := s.apply(ctx, Metadata{Raw: u.Raw, Kind: f.Summary.Kind, Source: crm.SourceAPI, File: &file, Record: u.Record.ID})
 	if err != nil || out != Linked || done.Record.ID != u.Record.ID {
-		// (applied to the record holding the session, or the one the
-		// metadata names: the upload's record keeps the file as it is)
+		// (applied to the record holding the session: the upload's
+		// record keeps the file as it is)
 		return crm.Attachment{}, false, false, err
 	}
 	if done.File.ID != "" {
@@ -69,8 +66,7 @@ func (s Service) UploadedMetadata(ctx context.Context, u Upload) (att crm.Attach
 
 // names reports whether the upload names the session of sum (key).
 func (u Upload) names(sum metadata.Summary, key string) bool {
-	base := path.Base(strings.ReplaceAll(u.Filename, "\\", "/"))
-	if n, ok := objectname.Parse(base, ""); ok && n.Kind == objectname.Metadata && n.SessionID == sum.ID &&
+	if n, ok := objectname.Parse(u.File.Filename, ""); ok && n.Kind == objectname.Metadata && n.SessionID == sum.ID &&
 		(n.SessionKind == "" || n.SessionKind == sum.Kind) {
 		return true
 	}
