@@ -1,4 +1,11 @@
 locals {
+  # The labels of every resource the CRM labels (topics, subscriptions,
+  # secrets, the image repository).
+  labels = {
+    managed-by = "terraform"
+    app        = "crm"
+  }
+
   # Every API the apply uses. Service Usage (which enables these) is on in
   # every new project; billing must be on for most of the others.
   services = toset([

@@ -33,10 +33,7 @@ resource "google_artifact_registry_repository" "functions" {
     }
   }
 
-  labels = {
-    managed-by = "terraform"
-    app        = "crm"
-  }
+  labels = local.labels
 
   depends_on = [google_project_service.enabled]
 }

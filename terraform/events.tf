@@ -9,10 +9,7 @@ resource "google_pubsub_topic" "events" {
   project = var.project_id
   name    = "${var.name_prefix}-events"
 
-  labels = {
-    managed-by = "terraform"
-    app        = "crm"
-  }
+  labels = local.labels
 
   depends_on = [google_project_service.enabled]
 }

@@ -105,10 +105,7 @@ resource "google_secret_manager_secret" "crm" {
   project   = var.project_id
   secret_id = "${var.name_prefix}-${each.key}"
 
-  labels = {
-    managed-by = "terraform"
-    app        = "crm"
-  }
+  labels = local.labels
 
   replication {
     auto {}

@@ -22,10 +22,7 @@ resource "google_pubsub_topic" "ccai_objects" {
   project = var.project_id
   name    = "${var.name_prefix}-ccai-objects"
 
-  labels = {
-    managed-by = "terraform"
-    app        = "crm"
-  }
+  labels = local.labels
 
   depends_on = [google_project_service.enabled]
 }
@@ -34,10 +31,7 @@ resource "google_pubsub_topic" "ccai_objects_dead_letters" {
   project = var.project_id
   name    = "${var.name_prefix}-ccai-objects-dead-letters"
 
-  labels = {
-    managed-by = "terraform"
-    app        = "crm"
-  }
+  labels = local.labels
 
   depends_on = [google_project_service.enabled]
 }
@@ -59,10 +53,7 @@ resource "google_pubsub_subscription" "ccai_objects_dead_letters" {
     ttl = ""
   }
 
-  labels = {
-    managed-by = "terraform"
-    app        = "crm"
-  }
+  labels = local.labels
 }
 
 resource "google_pubsub_subscription" "storage_object" {
@@ -101,10 +92,7 @@ resource "google_pubsub_subscription" "storage_object" {
     }
   }
 
-  labels = {
-    managed-by = "terraform"
-    app        = "crm"
-  }
+  labels = local.labels
 
   depends_on = [
     # Nothing is dead-lettered before the dead letters are kept.
